@@ -1,0 +1,150 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Clock } from '../core/clock';
+import type { Config } from './config';
+import type { Keys } from './crypto';
+import type { DB } from './db/schema';
+import { AppError } from './errors';
+import { buildOpenApi } from './http/openapi';
+import { registerRoutes, type AnyRouteSpec } from './http/routes';
+import { registerSameOriginCheck, registerSecurityHeaders } from './http/security';
+import { createSessionCookie } from './http/session-cookie';
+import type { JobQueue } from './jobs/queue';
+import { authRoutes } from './modules/auth/auth.routes';
+import * as auth from './modules/auth/auth.service';
+import { devRoutes } from './modules/dev/dev.routes';
+import { healthRoutes } from './modules/health/health.routes';
+import type { SandboxSmsProvider } from './providers/sms/sandbox';
+import type { Random } from './random';
+import { maskSecretsInUrl } from './logging';
+
+export type AppDeps = {
+  config: Config;
+  db: Kysely<DB>;
+  clock: Clock;
+  random: Random;
+  keys: Keys;
+  logger: Logger;
+  jobs: JobQueue;
+  /** Present when the sandbox SMS provider is in use. */
+  sandboxSms: SandboxSmsProvider | null;
+  /** Where the built web app lives; absent in API-only tests. */
+  webRoot?: string;
+};
+
+export const DEFAULT_WEB_ROOT = resolve(import.meta.dirname, '../../dist/web');
+
+/** Builds the HTTP application. Never listens: main.ts does, tests use `inject`. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    // One access line per request is written by the onResponse hook below, with a masked URL.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    bodyLimit: 64 * 1024,
+    trustProxy: config.trustProxy.length ? config.trustProxy : false,
+    genReqId: () => deps.random.uuid(),
+    return503OnClosing: true,
+  });
+
+  // Only JSON bodies: a cross-site HTML form cannot produce one (CSRF), and nothing else is needed.
+  app.removeContentTypeParser('text/plain');
+
+  await app.register(fastifyCookie);
+  registerSecurityHeaders(app, { https: config.secureCookies });
+  registerSameOriginCheck(app, config.publicUrl.origin);
+
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, url: maskSecretsInUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
+
+  app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
+    const appError = toAppError(error);
+    if (appError.status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+    }
+    if (appError.details.retryAfterSec !== undefined) reply.header('Retry-After', String(appError.details.retryAfterSec));
+    return reply.code(appError.status).send(appError.toBody(request.id));
+  });
+
+  const cookie = createSessionCookie(config.secureCookies);
+  const authDeps: auth.AuthDeps = {
+    db: deps.db,
+    clock: deps.clock,
+    random: deps.random,
+    keys: deps.keys,
+    jobs: deps.jobs,
+    config,
+  };
+  const requireCustomer = async (request: Parameters<typeof cookie.read>[0]) => {
+    const token = cookie.read(request);
+    const actor = token ? await auth.authenticate(authDeps, token) : null;
+    if (!actor) throw new AppError('unauthorized');
+    return actor;
+  };
+
+  const devSms = config.devToolsEnabled && deps.sandboxSms !== null;
+  const routes: AnyRouteSpec[] = [
+    ...healthRoutes({ db: deps.db, devSms }),
+    ...authRoutes({ ...authDeps, cookie }),
+    ...(devSms && deps.sandboxSms ? devRoutes({ sandboxSms: deps.sandboxSms }) : []),
+  ];
+  registerRoutes(app, routes, requireCustomer);
+  const openApi = buildOpenApi(routes, { title: 'CarCapital API', version: '0.1.0' });
+  app.get('/api/docs', async () => openApi);
+
+  const webRoot = deps.webRoot;
+  const hasWeb = webRoot !== undefined && existsSync(join(webRoot, 'index.html'));
+  if (hasWeb) {
+    await app.register(fastifyStatic, {
+      root: webRoot,
+      wildcard: false,
+      index: false,
+      setHeaders: (reply, path) => {
+        // Hashed asset names never change content: cache them for a year. Everything else revalidates.
+        reply.header('Cache-Control', /[\\/]assets[\\/]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
+    });
+  }
+
+  app.setNotFoundHandler(async (request, reply) => {
+    if (hasWeb && (request.method === 'GET' || request.method === 'HEAD') && !request.url.startsWith('/api/')) {
+      // Client-side routes (/login, /cabinet, …) all load the app shell.
+      return reply.header('Cache-Control', 'no-cache').sendFile('index.html');
+    }
+    return reply.code(404).send(new AppError('not_found').toBody(request.id));
+  });
+
+  return app;
+}
+
+function toAppError(error: FastifyError | AppError): AppError {
+  if (error instanceof AppError) return error;
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('payload_too_large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError('unsupported_media_type', 'Отправьте данные в формате JSON.');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new AppError('validation_failed', 'Пустой или повреждённый запрос.');
+    default:
+      break;
+  }
+  if (error.statusCode === 400 || error instanceof SyntaxError) {
+    return new AppError('validation_failed', 'Некорректный JSON в запросе.');
+  }
+  if (error.statusCode === 404) return new AppError('not_found');
+  if (error.statusCode === 405) return new AppError('not_found');
+  if (error.statusCode === 503) return new AppError('service_unavailable');
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return new AppError('validation_failed');
+  return new AppError('internal');
+}

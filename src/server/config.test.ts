@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('config', () => {
+  it('has defaults that run on PGlite with the sandbox SMS and nothing set', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.publicUrl.origin).toBe('http://localhost:3000');
+    expect(config.database).toEqual({ kind: 'pglite', dataDir: './data' });
+    expect(config.sms.provider).toBe('sandbox');
+    expect(config.devToolsEnabled).toBe(true);
+    expect(config.otp).toMatchObject({ ttlSec: 300, resendSec: 60, maxAttempts: 5, sendsPerPhoneHour: 5, sendsPerIpHour: 20 });
+    expect(config.session).toEqual({ idleMs: 15 * 60_000, absoluteMs: 12 * 3_600_000 });
+    expect(config.secureCookies).toBe(false);
+  });
+
+  it('derives PUBLIC_URL from PORT and takes DATABASE_URL for PostgreSQL', () => {
+    const config = loadConfig({ PORT: '8080', DATABASE_URL: 'postgres://u@db:5432/cc' });
+    expect(config.publicUrl.origin).toBe('http://localhost:8080');
+    expect(config.database).toMatchObject({ kind: 'postgres', url: 'postgres://u@db:5432/cc' });
+  });
+
+  it('uses secure cookies behind an https public URL', () => {
+    expect(loadConfig({ PUBLIC_URL: 'https://lk.carcapital.ru' }).secureCookies).toBe(true);
+  });
+
+  it('lists every problem at once, readably', () => {
+    const list = problems({ PORT: 'abc', LOG_LEVEL: 'loud', OTP_TTL_SEC: '900', DATABASE_URL: 'mysql://x' });
+    expect(list).toHaveLength(4);
+    expect(list.join('\n')).toMatch(/PORT/);
+    expect(list.join('\n')).toMatch(/LOG_LEVEL/);
+    expect(list.join('\n')).toMatch(/OTP_TTL_SEC: must be at most 600/);
+    expect(list.join('\n')).toMatch(/DATABASE_URL: must be a postgres/);
+  });
+
+  it('refuses production on PGlite or on the sandbox SMS provider', () => {
+    const list = problems({ NODE_ENV: 'production' });
+    expect(list.some((p) => p.startsWith('DATABASE_URL') && /PGlite/.test(p))).toBe(true);
+    expect(list.some((p) => p.startsWith('SMS_PROVIDER'))).toBe(true);
+    expect(list.some((p) => p.startsWith('APP_SECRET'))).toBe(true);
+  });
+
+  it('starts in production with PostgreSQL, a real SMS provider and secrets, without dev tools', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://u@db/cc',
+      SMS_PROVIDER: 'smsru',
+      SMSRU_API_ID: 'key',
+      APP_SECRET: 'x'.repeat(40),
+      PUBLIC_URL: 'https://lk.example.ru',
+    });
+    expect(config.devToolsEnabled).toBe(false);
+    expect(config.sms).toMatchObject({ provider: 'smsru', apiId: 'key' });
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '', PORT: '' }).database.kind).toBe('pglite');
+  });
+});

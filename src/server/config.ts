@@ -1,0 +1,164 @@
+import { z } from 'zod';
+
+/**
+ * The one reader of `process.env`. Parsed once at start; a wrong value stops the process with a
+ * readable list of every problem, not just the first.
+ */
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const EnvSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: port.default(3000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+    DATA_DIR: z.string().min(1).default('./data'),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string')
+      .optional(),
+    DATABASE_POOL_MAX: positiveInt.default(10),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** 32+ random bytes (hex or base64); derives the OTP pepper and the field-encryption key. */
+    APP_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    /** Trust X-Forwarded-For only from these proxies (comma-separated IPs/CIDRs); empty = none. */
+    TRUST_PROXY: z.string().default(''),
+    SMS_PROVIDER: z.enum(['sandbox', 'smsru']).default('sandbox'),
+    SMSRU_API_ID: z.string().min(1).optional(),
+    SMSRU_BASE_URL: z.url().default('https://sms.ru'),
+    SMSRU_FROM: z.string().min(1).optional(),
+    OTP_TTL_SEC: positiveInt.max(600, 'must be at most 600 s (ASVS 6.5.5)').default(300),
+    OTP_RESEND_SEC: positiveInt.default(60),
+    OTP_MAX_ATTEMPTS: positiveInt.max(10).default(5),
+    OTP_SENDS_PER_PHONE_HOUR: positiveInt.default(5),
+    OTP_SENDS_PER_PHONE_DAY: positiveInt.default(10),
+    OTP_SENDS_PER_IP_HOUR: positiveInt.default(20),
+    OTP_SENDS_PER_PREFIX_HOUR: positiveInt.default(20),
+    OTP_SENDS_GLOBAL_DAY: positiveInt.default(50_000),
+    SESSION_IDLE_MIN: positiveInt.default(15),
+    SESSION_ABSOLUTE_HOURS: positiveInt.default(12),
+    /** Run the job workers in this process (an HTTP-only process sets false). */
+    RUN_WORKERS: booleanFlag.default(true),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production') {
+      if (!env.DATABASE_URL)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['DATABASE_URL'],
+          message: 'production needs PostgreSQL: embedded PGlite is for development and demos only',
+        });
+      if (env.SMS_PROVIDER === 'sandbox')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['SMS_PROVIDER'],
+          message: 'production needs a real SMS provider, not the sandbox',
+        });
+      if (!env.APP_SECRET)
+        ctx.addIssue({ code: 'custom', path: ['APP_SECRET'], message: 'required in production' });
+      if (!env.PUBLIC_URL)
+        ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'required in production' });
+    }
+    if (env.SMS_PROVIDER === 'smsru' && !env.SMSRU_API_ID)
+      ctx.addIssue({ code: 'custom', path: ['SMSRU_API_ID'], message: 'required when SMS_PROVIDER=smsru' });
+  });
+
+export type Config = {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  publicUrl: URL;
+  /** `https:` public URL → Secure, `__Host-` cookies and HSTS matter to the browser. */
+  secureCookies: boolean;
+  dataDir: string;
+  database: { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string; poolMax: number };
+  logLevel: string;
+  appSecret: string | undefined;
+  trustProxy: string[];
+  sms:
+    | { provider: 'sandbox' }
+    | { provider: 'smsru'; apiId: string; baseUrl: string; from: string | undefined };
+  otp: {
+    ttlSec: number;
+    resendSec: number;
+    maxAttempts: number;
+    sendsPerPhoneHour: number;
+    sendsPerPhoneDay: number;
+    sendsPerIpHour: number;
+    sendsPerPrefixHour: number;
+    sendsGlobalDay: number;
+  };
+  session: { idleMs: number; absoluteMs: number };
+  runWorkers: boolean;
+  /** Dev-only tools (the sandbox SMS page) are on outside production with the sandbox provider. */
+  devToolsEnabled: boolean;
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  // Empty strings mean "not set", as in most .env files.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`));
+  }
+  const env = parsed.data;
+  const publicUrl = new URL(env.PUBLIC_URL ?? `http://localhost:${env.PORT}`);
+  return Object.freeze({
+    env: env.NODE_ENV,
+    port: env.PORT,
+    host: env.HOST,
+    publicUrl,
+    secureCookies: publicUrl.protocol === 'https:',
+    dataDir: env.DATA_DIR,
+    database: env.DATABASE_URL
+      ? { kind: 'postgres' as const, url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX }
+      : { kind: 'pglite' as const, dataDir: env.DATA_DIR },
+    logLevel: env.LOG_LEVEL,
+    appSecret: env.APP_SECRET,
+    trustProxy: env.TRUST_PROXY.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    sms:
+      env.SMS_PROVIDER === 'smsru'
+        ? { provider: 'smsru' as const, apiId: env.SMSRU_API_ID ?? '', baseUrl: env.SMSRU_BASE_URL, from: env.SMSRU_FROM }
+        : { provider: 'sandbox' as const },
+    otp: {
+      ttlSec: env.OTP_TTL_SEC,
+      resendSec: env.OTP_RESEND_SEC,
+      maxAttempts: env.OTP_MAX_ATTEMPTS,
+      sendsPerPhoneHour: env.OTP_SENDS_PER_PHONE_HOUR,
+      sendsPerPhoneDay: env.OTP_SENDS_PER_PHONE_DAY,
+      sendsPerIpHour: env.OTP_SENDS_PER_IP_HOUR,
+      sendsPerPrefixHour: env.OTP_SENDS_PER_PREFIX_HOUR,
+      sendsGlobalDay: env.OTP_SENDS_GLOBAL_DAY,
+    },
+    session: { idleMs: env.SESSION_IDLE_MIN * 60_000, absoluteMs: env.SESSION_ABSOLUTE_HOURS * 3_600_000 },
+    runWorkers: env.RUN_WORKERS,
+    devToolsEnabled: env.NODE_ENV !== 'production' && env.SMS_PROVIDER === 'sandbox',
+  });
+}
+
+/** What is safe to log about the configuration: no secrets, no connection passwords. */
+export function describeConfig(config: Config): Record<string, unknown> {
+  return {
+    env: config.env,
+    port: config.port,
+    publicUrl: config.publicUrl.origin,
+    database: config.database.kind,
+    sms: config.sms.provider,
+    runWorkers: config.runWorkers,
+    devTools: config.devToolsEnabled,
+  };
+}

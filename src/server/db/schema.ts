@@ -1,0 +1,89 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/**
+ * Kysely's view of the tables, written by hand to match `migrations/*.sql`. timestamptz comes back
+ * as Date from both drivers; int8 as a safe JS number (see database.ts); bytea as a Uint8Array/Buffer.
+ */
+
+type Timestamp = ColumnType<Date, Date, Date>;
+type Bytes = ColumnType<Uint8Array, Uint8Array, Uint8Array>;
+
+export type CustomersTable = {
+  id: string;
+  phone: string;
+  created_at: Timestamp;
+};
+
+export type OtpPurpose = 'login' | 'sign_contract' | 'change_phone' | 'delete_account';
+export type OtpStatus = 'active' | 'used' | 'dead' | 'replaced';
+
+export type OtpChallengesTable = {
+  id: string;
+  phone: string;
+  purpose: OtpPurpose;
+  session_id: string | null;
+  code_hash: Bytes;
+  status: OtpStatus;
+  attempts: ColumnType<number, number | undefined, number>;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  request_ip: string;
+};
+
+export type OtpSendLogTable = {
+  id: Generated<number>;
+  phone: string;
+  phone_prefix: string;
+  ip: string;
+  sent_at: Timestamp;
+};
+
+export type PhoneAuthStateTable = {
+  phone: string;
+  failed_attempts: ColumnType<number, number | undefined, number>;
+  cooldown_until: Timestamp | null;
+  locked_at: Timestamp | null;
+  updated_at: Timestamp;
+};
+
+export type SessionsTable = {
+  id: string;
+  token_hash: Bytes;
+  customer_id: string;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  revoked_at: Timestamp | null;
+  ip: string;
+  user_agent: string;
+};
+
+export type SandboxSmsTable = {
+  id: string;
+  idempotency_key: string;
+  to_phone: string;
+  text_ciphertext: Bytes;
+  sent_at: Timestamp;
+};
+
+export type SmsOutboxTable = {
+  id: string;
+  to_phone: string;
+  text_ciphertext: Bytes;
+  kind: string;
+  created_at: Timestamp;
+  delivered_at: Timestamp | null;
+  provider_message_id: string | null;
+  failed_at: Timestamp | null;
+  last_error: string | null;
+};
+
+export type DB = {
+  customers: CustomersTable;
+  otp_challenges: OtpChallengesTable;
+  otp_send_log: OtpSendLogTable;
+  phone_auth_state: PhoneAuthStateTable;
+  sessions: SessionsTable;
+  sandbox_sms: SandboxSmsTable;
+  sms_outbox: SmsOutboxTable;
+};

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import type { AnyRouteSpec } from './routes';
+
+/** OpenAPI 3.1 from the route list: the description is generated, so it matches the code. */
+export function buildOpenApi(routes: AnyRouteSpec[], info: { title: string; version: string }) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  const toSchema = (schema: z.ZodType, io: 'input' | 'output') =>
+    z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'openapi-3.0' });
+  for (const route of routes) {
+    const path = route.url.replace(/:(\w+)/g, '{$1}');
+    const operation: Record<string, unknown> = {
+      summary: route.summary,
+      tags: [route.tag],
+      ...(route.auth === 'customer' ? { security: [{ sessionCookie: [] }] } : {}),
+      responses: Object.fromEntries(
+        Object.entries(route.responses).map(([status, schema]) => [
+          status,
+          schema
+            ? { description: status, content: { 'application/json': { schema: toSchema(schema, 'output') } } }
+            : { description: status },
+        ]),
+      ),
+    };
+    if (route.body) {
+      operation.requestBody = { required: true, content: { 'application/json': { schema: toSchema(route.body, 'input') } } };
+    }
+    if (route.query) {
+      const schema = toSchema(route.query, 'input') as { properties?: Record<string, unknown>; required?: string[] };
+      operation.parameters = Object.entries(schema.properties ?? {}).map(([name, s]) => ({
+        name,
+        in: 'query',
+        required: schema.required?.includes(name) ?? false,
+        schema: s,
+      }));
+    }
+    paths[path] = { ...(paths[path] ?? {}), [route.method.toLowerCase()]: operation };
+  }
+  return {
+    openapi: '3.1.0',
+    info,
+    components: { securitySchemes: { sessionCookie: { type: 'apiKey', in: 'cookie', name: 'sid' } } },
+    paths,
+  };
+}

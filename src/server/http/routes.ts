@@ -1,0 +1,89 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { AppError } from '../errors';
+import type { Actor } from '../modules/auth/auth.service';
+
+/**
+ * Routes are plain data: method, path, zod schemas for input and output, and a handler. The app
+ * registers them with Fastify, and the same list generates the OpenAPI description (/api/docs),
+ * so the documentation cannot drift from the code. Input schemas are strict (unknown keys → 400);
+ * responses are parsed through their schema, so no field leaves by accident.
+ */
+
+export type RouteContext<TBody, TQuery> = {
+  request: FastifyRequest;
+  reply: FastifyReply;
+  body: TBody;
+  query: TQuery;
+  /** Set when `auth` is 'customer'. */
+  actor: Actor;
+};
+
+export type RouteSpec<TBody = unknown, TQuery = unknown> = {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  url: string;
+  summary: string;
+  tag: string;
+  auth: 'public' | 'customer';
+  body?: z.ZodType<TBody>;
+  query?: z.ZodType<TQuery>;
+  /** Status → body schema (null: no body). The first 2xx entry is the success reply. */
+  responses: Record<number, z.ZodType | null>;
+  handler: (context: RouteContext<TBody, TQuery>) => Promise<unknown>;
+};
+
+// Erases the generic parameters so route lists of different shapes fit one array.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyRouteSpec = RouteSpec<any, any>;
+
+export function defineRoute<TBody = undefined, TQuery = undefined>(spec: RouteSpec<TBody, TQuery>): AnyRouteSpec {
+  return spec as AnyRouteSpec;
+}
+
+/** Turns zod issues into `{ field: 'Russian message' }` for the form that sent them. */
+export function validationError(error: z.ZodError): AppError {
+  const fields: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const key = issue.path.length ? issue.path.join('.') : '_';
+    if (fields[key]) continue;
+    if (issue.code === 'unrecognized_keys') {
+      for (const k of issue.keys) fields[k] = 'Это поле не поддерживается.';
+      continue;
+    }
+    if (issue.code === 'invalid_type' && issue.input === undefined) {
+      fields[key] = 'Заполните это поле.';
+      continue;
+    }
+    fields[key] = issue.message;
+  }
+  return new AppError('validation_failed', undefined, { fields });
+}
+
+export function parseInput<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) throw validationError(result.error);
+  return result.data;
+}
+
+export type Authenticator = (request: FastifyRequest) => Promise<Actor>;
+
+export function registerRoutes(app: FastifyInstance, routes: AnyRouteSpec[], requireCustomer: Authenticator) {
+  for (const route of routes) {
+    const successStatus = Number(Object.keys(route.responses).find((s) => Number(s) >= 200 && Number(s) < 300) ?? 200);
+    const successSchema = route.responses[successStatus] ?? null;
+    app.route({
+      method: route.method,
+      url: route.url,
+      handler: async (request, reply) => {
+        const actor = route.auth === 'customer' ? await requireCustomer(request) : (undefined as unknown as Actor);
+        const body = route.body ? parseInput(route.body, request.body) : undefined;
+        const query = route.query ? parseInput(route.query, request.query) : undefined;
+        const result = await route.handler({ request, reply, body, query, actor });
+        if (reply.sent) return reply;
+        reply.code(successStatus);
+        if (successSchema === null) return reply.send();
+        return reply.send(successSchema.parse(result));
+      },
+    });
+  }
+}

@@ -1,0 +1,36 @@
+import pino, { type Logger } from 'pino';
+
+/**
+ * Structured logs (pino). Phones are masked, codes, tokens and cookies never written: `redact`
+ * removes the known field names, and request URLs are logged through `maskSecretsInUrl`.
+ */
+
+export const REDACT_PATHS = [
+  'req.headers.cookie',
+  'req.headers.authorization',
+  'res.headers["set-cookie"]',
+  '*.code',
+  '*.token',
+  '*.password',
+  '*.apiId',
+  '*.passport',
+  'code',
+  'token',
+];
+
+export function createLogger(options: { level: string; pretty?: boolean; destination?: pino.DestinationStream }): Logger {
+  return pino(
+    {
+      level: options.level,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    options.destination,
+  );
+}
+
+/** `/api/dev/sms?phone=%2B79123456789` → `/api/dev/sms?phone=%2B7******6789`; any long digit run is masked. */
+export function maskSecretsInUrl(url: string): string {
+  return url.replace(/((?:%2B|\+)?7|8)?(\d{6,})(\d{4})/g, (_m, _cc, _mid, last: string) => `***${last}`);
+}

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { normalizeRussianMobile } from '../../../core/phone';
+import { defineRoute, type AnyRouteSpec } from '../../http/routes';
+import type { SandboxSmsProvider } from '../../providers/sms/sandbox';
+
+/**
+ * Development tools, registered only outside production with the sandbox SMS provider: the list of
+ * SMS the sandbox gateway accepted, so anyone can log in without a real phone.
+ */
+export function devRoutes(deps: { sandboxSms: SandboxSmsProvider }): AnyRouteSpec[] {
+  return [
+    defineRoute({
+      method: 'GET',
+      url: '/api/dev/sms',
+      tag: 'dev',
+      summary: 'Sandbox only: SMS accepted by the sandbox gateway, newest first',
+      auth: 'public',
+      query: z.strictObject({
+        phone: z
+          .string()
+          .max(40)
+          .optional()
+          .transform((v, ctx) => {
+            if (v === undefined || v === '') return undefined;
+            const phone = normalizeRussianMobile(v);
+            if (!phone) {
+              ctx.addIssue({ code: 'custom', message: 'Введите номер российского мобильного телефона.' });
+              return z.NEVER;
+            }
+            return phone;
+          }),
+      }),
+      responses: { 200: z.array(z.object({ to: z.string(), text: z.string(), sentAt: z.iso.datetime() })) },
+      handler: async ({ query }) => {
+        const messages = await deps.sandboxSms.list({ phone: query.phone, limit: 100 });
+        return messages.map((m) => ({ to: m.to, text: m.text, sentAt: m.sentAt.toISOString() }));
+      },
+    }),
+  ];
+}

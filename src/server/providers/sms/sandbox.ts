@@ -1,0 +1,74 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../../core/clock';
+import { open, seal, type Keys } from '../../crypto';
+import type { DB } from '../../db/schema';
+import type { Random } from '../../random';
+import { SmsDeliveryError, type SmsProvider } from './port';
+
+/**
+ * The sandbox SMS gateway. It behaves like a vendor: accepts a message, stores it, answers with a
+ * message id, dedupes by the idempotency key; it can be made slow or failing for tests. Outside
+ * production its messages are readable on the dev SMS page, so anyone can log in without a phone.
+ */
+
+export type SandboxSmsProvider = SmsProvider & {
+  /** Test control: the next `count` sends fail with the given retryability. */
+  failNext: (count: number, retryable?: boolean) => void;
+  setLatency: (ms: number) => void;
+  list: (filter: { phone?: string; limit?: number }) => Promise<{ to: string; text: string; sentAt: Date }[]>;
+};
+
+const aadFor = (id: string) => `sandbox_sms.text:${id}`;
+
+export function createSandboxSmsProvider(deps: { db: Kysely<DB>; clock: Clock; keys: Keys; random: Random }): SandboxSmsProvider {
+  let failures = 0;
+  let failuresRetryable = true;
+  let latencyMs = 0;
+  return {
+    name: 'sandbox',
+    failNext(count, retryable = true) {
+      failures = count;
+      failuresRetryable = retryable;
+    },
+    setLatency(ms) {
+      latencyMs = ms;
+    },
+    async send(message) {
+      if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+      if (failures > 0) {
+        failures -= 1;
+        throw new SmsDeliveryError('sandbox: simulated gateway failure', failuresRetryable);
+      }
+      const id = deps.random.uuid();
+      const inserted = await deps.db
+        .insertInto('sandbox_sms')
+        .values({
+          id,
+          idempotency_key: message.idempotencyKey,
+          to_phone: message.to,
+          text_ciphertext: seal(deps.keys.fieldKey, deps.keys.fieldKeyId, message.text, aadFor(id)),
+          sent_at: deps.clock.now(),
+        })
+        .onConflict((oc) => oc.column('idempotency_key').doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (inserted) return { providerMessageId: inserted.id };
+      const existing = await deps.db
+        .selectFrom('sandbox_sms')
+        .select('id')
+        .where('idempotency_key', '=', message.idempotencyKey)
+        .executeTakeFirstOrThrow();
+      return { providerMessageId: existing.id };
+    },
+    async list({ phone, limit = 50 }) {
+      let query = deps.db.selectFrom('sandbox_sms').selectAll().orderBy('sent_at', 'desc').orderBy('id').limit(limit);
+      if (phone) query = query.where('to_phone', '=', phone);
+      const rows = await query.execute();
+      return rows.map((row) => ({
+        to: row.to_phone,
+        text: open(deps.keys.fieldKey, Buffer.from(row.text_ciphertext), aadFor(row.id)),
+        sentAt: row.sent_at,
+      }));
+    },
+  };
+}

@@ -1,0 +1,119 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../core/clock';
+import { buildApp, DEFAULT_WEB_ROOT } from './app';
+import type { Config } from './config';
+import { deriveKeys, randomToken } from './crypto';
+import { openPGlite, openPostgres, type Database } from './db/database';
+import { migrate } from './db/migrate';
+import { createJobQueue, type JobQueue } from './jobs/queue';
+import { createLogger } from './logging';
+import { createSmsDeliveryHandler, SMS_QUEUE } from './modules/notifications/sms-outbox';
+import type { SmsProvider } from './providers/sms/port';
+import { createSandboxSmsProvider, type SandboxSmsProvider } from './providers/sms/sandbox';
+import { createSmsRuProvider } from './providers/sms/smsru';
+import { cryptoRandom, type Random } from './random';
+
+/**
+ * Wires one process: database → migrations → providers → job queue → HTTP app. main.ts and the
+ * tests build the system the same way; tests pass their own database, clock and logger.
+ */
+
+export type System = {
+  app: FastifyInstance;
+  database: Database;
+  jobs: JobQueue;
+  clock: Clock;
+  sandboxSms: SandboxSmsProvider | null;
+  logger: Logger;
+  close: () => Promise<void>;
+};
+
+export type SystemOverrides = {
+  database?: Database;
+  clock?: Clock;
+  random?: Random;
+  logger?: Logger;
+  sms?: SmsProvider;
+  webRoot?: string | undefined;
+  /** Close the database on `close()` (default: only when the system opened it). */
+  ownsDatabase?: boolean;
+};
+
+export async function openDatabase(config: Config): Promise<Database> {
+  if (config.database.kind === 'postgres') return openPostgres(config.database.url, { max: config.database.poolMax });
+  mkdirSync(config.database.dataDir, { recursive: true });
+  return openPGlite(join(config.database.dataDir, 'pglite'));
+}
+
+/** Outside production a missing APP_SECRET is generated once and kept in DATA_DIR. */
+function resolveAppSecret(config: Config): string {
+  if (config.appSecret) return config.appSecret;
+  if (config.env === 'production') throw new Error('APP_SECRET is required in production');
+  mkdirSync(config.dataDir, { recursive: true });
+  const file = join(config.dataDir, 'dev-app-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const secret = randomToken(32);
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+export async function startSystem(config: Config, overrides: SystemOverrides = {}): Promise<System> {
+  const logger = overrides.logger ?? createLogger({ level: config.logLevel });
+  const clock = overrides.clock ?? systemClock;
+  const random = overrides.random ?? cryptoRandom;
+  const database = overrides.database ?? (await openDatabase(config));
+  const ownsDatabase = overrides.ownsDatabase ?? !overrides.database;
+  await migrate(database);
+
+  const keys = deriveKeys(resolveAppSecret(config));
+  let sandboxSms: SandboxSmsProvider | null = null;
+  let sms: SmsProvider;
+  if (overrides.sms) {
+    sms = overrides.sms;
+  } else if (config.sms.provider === 'smsru') {
+    sms = createSmsRuProvider({ apiId: config.sms.apiId, baseUrl: config.sms.baseUrl, ...(config.sms.from ? { from: config.sms.from } : {}) });
+  } else {
+    sandboxSms = createSandboxSmsProvider({ db: database.db, clock, keys, random });
+    sms = sandboxSms;
+  }
+
+  const jobs = createJobQueue(database, logger);
+  jobs.define({
+    name: SMS_QUEUE,
+    handler: createSmsDeliveryHandler({ db: database.db, clock, keys, sms, logger }),
+    retryLimit: 5,
+    retryDelaySec: 5,
+    pollingIntervalSec: 0.5,
+  });
+  await jobs.start({ runWorkers: config.runWorkers });
+
+  const app = await buildApp({
+    config,
+    db: database.db,
+    clock,
+    random,
+    keys,
+    logger,
+    jobs,
+    sandboxSms,
+    webRoot: 'webRoot' in overrides ? overrides.webRoot : DEFAULT_WEB_ROOT,
+  });
+  await app.ready();
+
+  return {
+    app,
+    database,
+    jobs,
+    clock,
+    sandboxSms,
+    logger,
+    close: async () => {
+      await app.close();
+      await jobs.stop();
+      if (ownsDatabase) await database.close();
+    },
+  };
+}

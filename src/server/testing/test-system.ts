@@ -1,0 +1,107 @@
+import { Writable } from 'node:stream';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LightMyRequestResponse } from 'fastify';
+import { createFakeClock, type FakeClock } from '../../core/clock';
+import { loadConfig, type Config } from '../config';
+import type { Database } from '../db/database';
+import { createLogger } from '../logging';
+import { startSystem, type System } from '../system';
+import { createTestDatabase } from './test-database';
+
+/**
+ * A whole CarCapital process for a test: real database (PGlite or PostgreSQL), fake clock, sandbox
+ * SMS, workers off (tests run jobs with `jobs.drain()`), logs captured in memory.
+ */
+
+export const TEST_ORIGIN = 'http://localhost:3000';
+
+export type TestSystem = System & {
+  clock: FakeClock;
+  config: Config;
+  logs: string[];
+  /** JSON POST from our own origin, as the browser would send it. */
+  post: (url: string, body: unknown, headers?: Record<string, string>) => Promise<LightMyRequestResponse>;
+  get: (url: string, headers?: Record<string, string>) => Promise<LightMyRequestResponse>;
+};
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    PUBLIC_URL: TEST_ORIGIN,
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'cc-test-')),
+    APP_SECRET: 'test-secret-0123456789abcdef0123456789abcdef',
+    LOG_LEVEL: 'info',
+    RUN_WORKERS: 'false',
+    ...env,
+  });
+}
+
+export async function createTestSystem(
+  options: { env?: Record<string, string>; database?: Database; clock?: FakeClock } = {},
+): Promise<TestSystem> {
+  const config = testConfig(options.env);
+  const logs: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, callback) {
+      logs.push(String(chunk));
+      callback();
+    },
+  });
+  const clock = options.clock ?? createFakeClock();
+  const database = options.database ?? (await createTestDatabase()).database;
+  const system = await startSystem(config, {
+    database,
+    ownsDatabase: true,
+    clock,
+    logger: createLogger({ level: config.logLevel, destination }),
+    webRoot: undefined,
+  });
+  return {
+    ...system,
+    clock,
+    config,
+    logs,
+    post: (url, body, headers = {}) =>
+      system.app.inject({
+        method: 'POST',
+        url,
+        headers: { origin: TEST_ORIGIN, 'sec-fetch-site': 'same-origin', 'content-type': 'application/json', ...headers },
+        payload: JSON.stringify(body),
+      }),
+    get: (url, headers = {}) => system.app.inject({ method: 'GET', url, headers }),
+  };
+}
+
+/** The last code the sandbox gateway delivered to `phone` (runs pending jobs first). */
+export async function lastCodeFor(system: System, phone: string): Promise<string> {
+  await system.jobs.drain();
+  const [message] = await system.sandboxSms!.list({ phone, limit: 1 });
+  const code = message ? /\b(\d{6})\b/.exec(message.text)?.[1] : undefined;
+  if (!code) throw new Error(`no code was sent to ${phone}`);
+  return code;
+}
+
+export function sessionCookieFrom(response: LightMyRequestResponse): string {
+  const cookie = response.cookies.find((c) => c.name === 'sid' || c.name === '__Host-sid');
+  if (!cookie) throw new Error('no session cookie in the response');
+  return `${cookie.name}=${cookie.value}`;
+}
+
+/** Logs in through the HTTP API, as a browser would; returns the Cookie header value. */
+export async function login(system: TestSystem, phone: string): Promise<string> {
+  const sent = await system.post('/api/auth/otp', { phone });
+  if (sent.statusCode !== 200) throw new Error(`otp request failed: ${sent.statusCode} ${sent.body}`);
+  const code = await lastCodeFor(system, phone);
+  const verified = await system.post('/api/auth/verify', { phone, code });
+  if (verified.statusCode !== 200) throw new Error(`verify failed: ${verified.statusCode} ${verified.body}`);
+  return sessionCookieFrom(verified);
+}
+
+let phoneCounter = 0;
+/** A distinct valid phone per call, so tests in one database don't share limits. */
+export function nextPhone(): string {
+  phoneCounter += 1;
+  return `+7912${String(process.pid % 1000).padStart(3, '0')}${String(phoneCounter).padStart(4, '0')}`;
+}
