@@ -8,11 +8,13 @@ import { loadConfig, type Config } from '../config';
 import type { Database } from '../db/database';
 import { createLogger } from '../logging';
 import { startSystem, type System } from '../system';
-import { createTestDatabase } from './test-database';
+import { sharedTestDatabase } from './test-database';
 
 /**
- * A whole CarCapital process for a test: real database (PGlite or PostgreSQL), fake clock, sandbox
- * SMS, workers off (tests run jobs with `jobs.drain()`), logs captured in memory.
+ * A whole CarCapital process for a test: real database (PGlite or PostgreSQL; by default the test
+ * file's shared one, emptied), fake clock, sandbox SMS, workers off (tests run jobs with
+ * `jobs.drain()`), logs captured in memory. The database outlives `close()`: `dropTestDatabases`
+ * in afterAll closes it.
  */
 
 export const TEST_ORIGIN = 'http://localhost:3000';
@@ -50,10 +52,10 @@ export async function createTestSystem(
     },
   });
   const clock = options.clock ?? createFakeClock();
-  const database = options.database ?? (await createTestDatabase()).database;
+  const database = options.database ?? (await sharedTestDatabase());
   const system = await startSystem(config, {
     database,
-    ownsDatabase: true,
+    ownsDatabase: false,
     clock,
     logger: createLogger({ level: config.logLevel, destination }),
     webRoot: undefined,
