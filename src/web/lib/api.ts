@@ -1,0 +1,137 @@
+/**
+ * The only place that talks to the server. Same origin, JSON both ways; cookies are HttpOnly, so the
+ * browser sends them and we never see them.
+ *
+ * Every failure becomes an `ApiError` with a stable `code` to branch on and a Russian `message` to
+ * show: the server's own message when it sent one, ours for network failures and bare 5xx bodies.
+ */
+
+export const NETWORK_ERROR_MESSAGE =
+  'Нет связи с сервером. Проверьте подключение к интернету и попробуйте ещё раз.';
+export const GENERIC_ERROR_MESSAGE = 'Что-то пошло не так. Попробуйте ещё раз через минуту.';
+
+export class ApiError extends Error {
+  constructor(
+    /** HTTP status; 0 when the request never got an answer. */
+    readonly status: number,
+    /** Stable error code from the server (`otp_invalid`, `too_many_requests`, ...), or `network` / `internal`. */
+    readonly code: string,
+    message: string,
+    readonly retryAfterSec?: number,
+    readonly fields?: Record<string, string>,
+    readonly requestId?: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+type ErrorBody = {
+  error?: unknown;
+  requestId?: unknown;
+};
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const toApiError = (status: number, body: unknown, retryAfterHeader: string | null): ApiError => {
+  const envelope: ErrorBody = isRecord(body) ? body : {};
+  const requestId = typeof envelope.requestId === 'string' ? envelope.requestId : undefined;
+  const error = isRecord(envelope.error) ? envelope.error : {};
+  // A 5xx body may be `{ "error": "internal", "requestId": "..." }` with no message for the user.
+  const code =
+    typeof error.code === 'string'
+      ? error.code
+      : typeof envelope.error === 'string'
+        ? envelope.error
+        : status >= 500
+          ? 'internal'
+          : `http_${status}`;
+  const message =
+    typeof error.message === 'string' && error.message.trim() !== ''
+      ? error.message
+      : GENERIC_ERROR_MESSAGE;
+  const headerRetry = retryAfterHeader === null ? Number.NaN : Number(retryAfterHeader);
+  const retryAfterSec =
+    typeof error.retryAfterSec === 'number' && Number.isFinite(error.retryAfterSec)
+      ? error.retryAfterSec
+      : Number.isFinite(headerRetry)
+        ? headerRetry
+        : undefined;
+  const fields = isRecord(error.fields)
+    ? Object.fromEntries(
+        Object.entries(error.fields).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+      )
+    : undefined;
+  return new ApiError(status, code, message, retryAfterSec, fields, requestId);
+};
+
+const request = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
+  const init: RequestInit = {
+    method,
+    credentials: 'same-origin',
+    headers: { Accept: 'application/json' },
+  };
+  if (method !== 'GET') {
+    // The server refuses mutations that are not JSON (CSRF defence, SECURITY.md WEB-4).
+    init.headers = { Accept: 'application/json', 'Content-Type': 'application/json' };
+    init.body = JSON.stringify(body ?? {});
+  }
+
+  let response: Response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, 'network', NETWORK_ERROR_MESSAGE);
+  }
+
+  const text = await response.text().catch(() => '');
+  let parsed: unknown = undefined;
+  if (text !== '') {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+  }
+  if (!response.ok) throw toApiError(response.status, parsed, response.headers.get('Retry-After'));
+  return parsed as T;
+};
+
+export type ClientConfig = { devSms: boolean };
+export type OtpSent = { resendAfterSec: number; expiresInSec: number };
+export type Verified = { phone: string };
+export type Me = { id: string; phone: string; createdAt: string };
+export type DevSms = { to: string; text: string; sentAt: string };
+
+let clientConfig: Promise<ClientConfig> | undefined;
+
+export const api = {
+  /** Cached for the page's lifetime; a failure is not cached, so the next call retries. */
+  clientConfig: (): Promise<ClientConfig> => {
+    clientConfig ??= request<ClientConfig>('GET', '/api/client-config').catch((error: unknown) => {
+      clientConfig = undefined;
+      throw error;
+    });
+    return clientConfig;
+  },
+  requestOtp: (phone: string) => request<OtpSent>('POST', '/api/auth/otp', { phone }),
+  verifyOtp: (phone: string, code: string) => request<Verified>('POST', '/api/auth/verify', { phone, code }),
+  logout: () => request<void>('POST', '/api/auth/logout', {}),
+  me: () => request<Me>('GET', '/api/me'),
+  devSms: (phone?: string) =>
+    request<DevSms[]>('GET', phone ? `/api/dev/sms?phone=${encodeURIComponent(phone)}` : '/api/dev/sms'),
+};
+
+/** The signed-in customer, or null without a session; other failures are thrown. */
+export const fetchMe = async (): Promise<Me | null> => {
+  try {
+    return await api.me();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return null;
+    throw error;
+  }
+};
+
+export const errorMessage = (error: unknown): string =>
+  error instanceof ApiError ? error.message : GENERIC_ERROR_MESSAGE;
