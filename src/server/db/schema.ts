@@ -60,6 +60,7 @@ export type SessionsTable = {
 
 export type SandboxSmsTable = {
   id: string;
+  seq: Generated<number>;
   idempotency_key: string;
   to_phone: string;
   text_ciphertext: Bytes;

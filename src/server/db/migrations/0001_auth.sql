@@ -65,13 +65,15 @@ CREATE INDEX sessions_customer ON sessions (customer_id);
 -- outbox, so a database dump never shows a login code in clear, even in development.
 CREATE TABLE sandbox_sms (
   id                   uuid PRIMARY KEY,
+  -- Acceptance order: several messages can share one sent_at (a fake clock, a batch of jobs).
+  seq                  bigserial NOT NULL,
   idempotency_key      text NOT NULL UNIQUE,
   to_phone             text NOT NULL,
   text_ciphertext      bytea NOT NULL,
   sent_at              timestamptz NOT NULL
 );
-CREATE INDEX sandbox_sms_sent ON sandbox_sms (sent_at DESC);
-CREATE INDEX sandbox_sms_phone ON sandbox_sms (to_phone, sent_at DESC);
+CREATE INDEX sandbox_sms_seq ON sandbox_sms (seq DESC);
+CREATE INDEX sandbox_sms_phone ON sandbox_sms (to_phone, seq DESC);
 
 -- Outgoing SMS (the outbox). Written in the transaction that decides to send; a job delivers it.
 CREATE TABLE sms_outbox (

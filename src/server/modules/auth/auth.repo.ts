@@ -250,29 +250,38 @@ export async function revokeSessionByTokenHash(executor: Executor, tokenHash: Bu
 export type SessionCustomer = { sessionId: string; customerId: string; phone: string; customerCreatedAt: Date };
 
 /**
- * Finds a live session and marks it used in one statement: not revoked, used within the idle
- * timeout, younger than the absolute timeout. One round trip per authenticated request.
+ * Finds a live session: not revoked, used within the idle timeout, younger than the absolute
+ * timeout. A read, so parallel requests of one session never queue on its row.
  */
-export async function touchLiveSession(
+export async function findLiveSession(
   db: Kysely<DB>,
-  params: { tokenHash: Buffer; now: Date; idleSince: Date; createdSince: Date },
-): Promise<SessionCustomer | null> {
-  const result = await sql<{ session_id: string; customer_id: string; phone: string; customer_created_at: Date }>`
-    UPDATE sessions AS s SET last_seen_at = ${params.now}
-    FROM customers AS c
-    WHERE s.token_hash = ${params.tokenHash}
-      AND c.id = s.customer_id
-      AND s.revoked_at IS NULL
-      AND s.last_seen_at > ${params.idleSince}
-      AND s.created_at > ${params.createdSince}
-    RETURNING s.id AS session_id, c.id AS customer_id, c.phone, c.created_at AS customer_created_at
-  `.execute(db);
-  const row = result.rows[0];
+  params: { tokenHash: Buffer; idleSince: Date; createdSince: Date },
+): Promise<(SessionCustomer & { lastSeenAt: Date }) | null> {
+  const row = await db
+    .selectFrom('sessions as s')
+    .innerJoin('customers as c', 'c.id', 's.customer_id')
+    .select(['s.id as session_id', 's.last_seen_at', 'c.id as customer_id', 'c.phone', 'c.created_at as customer_created_at'])
+    .where('s.token_hash', '=', params.tokenHash)
+    .where('s.revoked_at', 'is', null)
+    .where('s.last_seen_at', '>', params.idleSince)
+    .where('s.created_at', '>', params.createdSince)
+    .executeTakeFirst();
   if (!row) return null;
   return {
     sessionId: row.session_id,
     customerId: row.customer_id,
     phone: row.phone,
-    customerCreatedAt: new Date(row.customer_created_at),
+    customerCreatedAt: row.customer_created_at,
+    lastSeenAt: row.last_seen_at,
   };
+}
+
+/** Moves the idle clock forward; never backwards, so concurrent touches cannot undo each other. */
+export async function touchSession(db: Kysely<DB>, sessionId: string, now: Date): Promise<void> {
+  await db
+    .updateTable('sessions')
+    .set({ last_seen_at: now })
+    .where('id', '=', sessionId)
+    .where('last_seen_at', '<', now)
+    .execute();
 }

@@ -201,15 +201,26 @@ export async function verifyLoginCode(
 
 export type Actor = { kind: 'customer'; customerId: string; sessionId: string; phone: string; customerCreatedAt: Date };
 
+/**
+ * Activity is recorded at most this often: a busy session does not write on every request. The idle
+ * timeout then counts from the last recorded activity, so it can end a session up to this much
+ * early, never late.
+ */
+export const SESSION_TOUCH_INTERVAL_MS = 30 * SECOND_MS;
+
 export async function authenticate(deps: AuthDeps, token: string): Promise<Actor | null> {
   const now = deps.clock.now();
-  const found = await repo.touchLiveSession(deps.db, {
+  const found = await repo.findLiveSession(deps.db, {
     tokenHash: sha256(token),
-    now,
     idleSince: new Date(now.getTime() - deps.config.session.idleMs),
     createdSince: new Date(now.getTime() - deps.config.session.absoluteMs),
   });
-  return found ? { kind: 'customer', ...found } : null;
+  if (!found) return null;
+  if (now.getTime() - found.lastSeenAt.getTime() >= SESSION_TOUCH_INTERVAL_MS) {
+    await repo.touchSession(deps.db, found.sessionId, now);
+  }
+  const { lastSeenAt: _lastSeenAt, ...session } = found;
+  return { kind: 'customer', ...session };
 }
 
 export async function logout(deps: AuthDeps, token: string | undefined): Promise<void> {

@@ -27,11 +27,13 @@ describe('limits and data survive a restart', () => {
     const phone = nextPhone();
 
     const first = await createTestSystem({ database: await store.open(), clock });
+    let code = '';
     for (let i = 0; i < 5; i += 1) {
       expect((await first.post('/api/auth/otp', { phone })).statusCode).toBe(200);
+      // Deliver each SMS before the next send: a batch of jobs may be delivered in any order.
+      code = await lastCodeFor(first, phone);
       clock.advance(61 * SECOND_MS);
     }
-    const code = await lastCodeFor(first, phone);
     await first.close();
     await first.database.close();
 

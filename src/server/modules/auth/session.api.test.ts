@@ -73,6 +73,14 @@ describe('sessions', () => {
     expect((await me(cookie)).statusCode).toBe(401);
   });
 
+  it('records activity at most every 30 s, so the idle timeout can only end a session early', async () => {
+    const cookie = await login(system, nextPhone());
+    system.clock.advance(20 * SECOND_MS);
+    expect((await me(cookie)).statusCode).toBe(200); // not recorded: the last one is 20 s old
+    system.clock.advance(15 * MINUTE_MS - 10 * SECOND_MS); // 14 min 50 s after this request
+    expect((await me(cookie)).statusCode).toBe(401);
+  });
+
   it('ends a session 12 hours after login even when it is used all the time', async () => {
     const cookie = await login(system, nextPhone());
     for (let elapsed = 0; elapsed < 12 * HOUR_MS - 10 * MINUTE_MS; elapsed += 10 * MINUTE_MS) {

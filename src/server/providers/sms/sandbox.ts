@@ -61,7 +61,7 @@ export function createSandboxSmsProvider(deps: { db: Kysely<DB>; clock: Clock; k
       return { providerMessageId: existing.id };
     },
     async list({ phone, limit = 50 }) {
-      let query = deps.db.selectFrom('sandbox_sms').selectAll().orderBy('sent_at', 'desc').orderBy('id').limit(limit);
+      let query = deps.db.selectFrom('sandbox_sms').selectAll().orderBy('seq', 'desc').limit(limit);
       if (phone) query = query.where('to_phone', '=', phone);
       const rows = await query.execute();
       return rows.map((row) => ({
