@@ -77,7 +77,11 @@ const settings = loadSettings();
 type RouteSpec = { name: string; path: string; withSession: boolean };
 /** The first route is the baseline every other route's req/s is divided by. */
 const ROUTES: RouteSpec[] = [
+  // Baseline: the full HTTP stack (headers, same-origin hook, route registry) and no database.
+  { name: 'GET /api/client-config', path: '/api/client-config', withSession: false },
+  // One trivial query.
   { name: 'GET /api/health', path: '/api/health', withSession: false },
+  // Session lookup (cookie → sessions ⋈ customers) on every request.
   { name: 'GET /api/me', path: '/api/me', withSession: true },
 ];
 
