@@ -1,16 +1,8 @@
 import { sql } from 'kysely';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dropTestDatabases } from '../testing/test-database';
-import { createTestSystem, login, nextPhone, TEST_ORIGIN, type TestSystem } from '../testing/test-system';
+import { describe, expect, it } from 'vitest';
+import { login, nextPhone, TEST_ORIGIN, useTestSystem } from '../testing/test-system';
 
-let system: TestSystem;
-beforeEach(async () => {
-  system = await createTestSystem();
-});
-afterEach(async () => {
-  await system.close();
-});
-afterAll(dropTestDatabases);
+const system = useTestSystem();
 
 const rawPost = (url: string, headers: Record<string, string>, payload = '{}') =>
   system.app.inject({ method: 'POST', url, headers, payload });

@@ -3,12 +3,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
+import { afterAll, afterEach, beforeEach } from 'vitest';
 import { createFakeClock, type FakeClock } from '../../core/clock';
 import { loadConfig, type Config } from '../config';
 import type { Database } from '../db/database';
 import { createLogger } from '../logging';
 import { startSystem, type System } from '../system';
-import { sharedTestDatabase } from './test-database';
+import { dropTestDatabases, sharedTestDatabase } from './test-database';
 
 /**
  * A whole CarCapital process for a test: real database (PGlite or PostgreSQL; by default the test
@@ -106,4 +107,27 @@ let phoneCounter = 0;
 export function nextPhone(): string {
   phoneCounter += 1;
   return `+7912${String(process.pid % 1000).padStart(3, '0')}${String(phoneCounter).padStart(4, '0')}`;
+}
+
+/**
+ * Registers the usual hooks of an API test file: a fresh system (on the emptied shared database)
+ * before each test, closed after it, databases dropped after the file. Returns a stand-in that
+ * forwards to the current test's system, so tests read `system.post(…)` as with a plain variable.
+ */
+export function useTestSystem(options: Parameters<typeof createTestSystem>[0] = {}): TestSystem {
+  let current: TestSystem | undefined;
+  beforeEach(async () => {
+    current = await createTestSystem(options);
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  afterAll(dropTestDatabases);
+  return new Proxy({} as TestSystem, {
+    get: (_target, property) => {
+      if (!current) throw new Error('the test system exists only inside a test');
+      return current[property as keyof TestSystem];
+    },
+  });
 }

@@ -1,19 +1,10 @@
 import { sql } from 'kysely';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HOUR_MS, MINUTE_MS, SECOND_MS } from '../../../core/clock';
-import { dropTestDatabases } from '../../testing/test-database';
-import { createTestSystem, lastCodeFor, nextPhone, type TestSystem } from '../../testing/test-system';
+import { lastCodeFor, nextPhone, useTestSystem } from '../../testing/test-system';
 import * as auth from './auth.service';
 
-let system: TestSystem;
-
-beforeEach(async () => {
-  system = await createTestSystem();
-});
-afterEach(async () => {
-  await system.close();
-});
-afterAll(dropTestDatabases);
+const system = useTestSystem();
 
 const sendCode = (phone: string, headers?: Record<string, string>) => system.post('/api/auth/otp', { phone }, headers);
 const verify = (phone: string, code: string) => system.post('/api/auth/verify', { phone, code });

@@ -1,16 +1,8 @@
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { dropTestDatabases } from '../../testing/test-database';
-import { createTestSystem, nextPhone, type TestSystem } from '../../testing/test-system';
+import { nextPhone, useTestSystem } from '../../testing/test-system';
 
-let system: TestSystem;
-beforeEach(async () => {
-  system = await createTestSystem();
-});
-afterEach(async () => {
-  await system.close();
-});
-afterAll(dropTestDatabases);
+const system = useTestSystem();
 
 const outbox = () => system.database.db.selectFrom('sms_outbox').selectAll().execute();
 
