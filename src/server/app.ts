@@ -98,7 +98,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(devSms && deps.sandboxSms ? devRoutes({ sandboxSms: deps.sandboxSms }) : []),
   ];
   registerRoutes(app, routes, requireCustomer);
-  const openApi = buildOpenApi(routes, { title: 'CarCapital API', version: '0.1.0' });
+  const openApi = buildOpenApi(routes, { title: 'CarCapital API', version: '0.1.0' }, cookie.name);
   app.get('/api/docs', async () => openApi);
 
   const webRoot = deps.webRoot;

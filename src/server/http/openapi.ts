@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { AnyRouteSpec } from './routes';
 
 /** OpenAPI 3.1 from the route list: the description is generated, so it matches the code. */
-export function buildOpenApi(routes: AnyRouteSpec[], info: { title: string; version: string }) {
+export function buildOpenApi(routes: AnyRouteSpec[], info: { title: string; version: string }, sessionCookieName: string) {
   const paths: Record<string, Record<string, unknown>> = {};
   const toSchema = (schema: z.ZodType, io: 'input' | 'output') =>
     z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'openapi-3.0' });
@@ -38,7 +38,7 @@ export function buildOpenApi(routes: AnyRouteSpec[], info: { title: string; vers
   return {
     openapi: '3.1.0',
     info,
-    components: { securitySchemes: { sessionCookie: { type: 'apiKey', in: 'cookie', name: 'sid' } } },
+    components: { securitySchemes: { sessionCookie: { type: 'apiKey', in: 'cookie', name: sessionCookieName } } },
     paths,
   };
 }
