@@ -19,6 +19,9 @@ import { authRoutes } from './modules/auth/auth.routes';
 import * as auth from './modules/auth/auth.service';
 import { devRoutes } from './modules/dev/dev.routes';
 import { healthRoutes } from './modules/health/health.routes';
+import { loanChoiceRoutes } from './modules/loan-choices/loan-choices.routes';
+import { pricingRoutes } from './modules/pricing/pricing.routes';
+import type { Pricing } from './modules/pricing/pricing.service';
 import type { SandboxSmsProvider } from './providers/sms/sandbox';
 import type { Random } from './random';
 import { maskSecretsInUrl } from './logging';
@@ -31,6 +34,7 @@ export type AppDeps = {
   keys: Keys;
   logger: Logger;
   jobs: JobQueue;
+  pricing: Pricing;
   /** Present when the sandbox SMS provider is in use. */
   sandboxSms: SandboxSmsProvider | null;
   /** Where the built web app lives; absent in API-only tests. */
@@ -95,6 +99,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const routes: AnyRouteSpec[] = [
     ...healthRoutes({ db: deps.db, devSms }),
     ...authRoutes({ ...authDeps, cookie }),
+    ...pricingRoutes({ pricing: deps.pricing }),
+    ...loanChoiceRoutes({ db: deps.db, clock: deps.clock, pricing: deps.pricing }),
     ...(devSms && deps.sandboxSms ? devRoutes({ sandboxSms: deps.sandboxSms }) : []),
   ];
   registerRoutes(app, routes, requireCustomer);

@@ -42,6 +42,9 @@ const EnvSchema = z
     OTP_SENDS_GLOBAL_DAY: positiveInt.default(50_000),
     SESSION_IDLE_MIN: positiveInt.default(15),
     SESSION_ABSOLUTE_HOURS: positiveInt.default(12),
+    /** JSON product catalogue and legal rule table replacing the built-in ones (checked at start). */
+    CATALOGUE_FILE: z.string().min(1).optional(),
+    LEGAL_RULES_FILE: z.string().min(1).optional(),
     /** Run the job workers in this process (an HTTP-only process sets false). */
     RUN_WORKERS: booleanFlag.default(true),
   })
@@ -94,6 +97,7 @@ export type Config = {
     sendsGlobalDay: number;
   };
   session: { idleMs: number; absoluteMs: number };
+  pricing: { catalogueFile: string | undefined; legalRulesFile: string | undefined };
   runWorkers: boolean;
   /** Dev-only tools (the sandbox SMS page) are on outside production with the sandbox provider. */
   devToolsEnabled: boolean;
@@ -145,6 +149,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       sendsGlobalDay: env.OTP_SENDS_GLOBAL_DAY,
     },
     session: { idleMs: env.SESSION_IDLE_MIN * 60_000, absoluteMs: env.SESSION_ABSOLUTE_HOURS * 3_600_000 },
+    pricing: { catalogueFile: env.CATALOGUE_FILE, legalRulesFile: env.LEGAL_RULES_FILE },
     runWorkers: env.RUN_WORKERS,
     devToolsEnabled: env.NODE_ENV !== 'production' && env.SMS_PROVIDER === 'sandbox',
   });

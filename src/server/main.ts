@@ -1,6 +1,7 @@
 import { ConfigError, describeConfig, loadConfig } from './config';
 import { createLogger } from './logging';
-import { startSystem } from './system';
+import { PricingConfigError } from './modules/pricing/pricing.service';
+import { startSystem, type System } from './system';
 
 /** Process entry: config → database → migrations → workers + HTTP; graceful stop on SIGTERM/SIGINT. */
 
@@ -16,7 +17,16 @@ try {
 }
 
 const logger = createLogger({ level: config.logLevel });
-const system = await startSystem(config, { logger });
+let system: System;
+try {
+  system = await startSystem(config, { logger });
+} catch (error) {
+  if (error instanceof PricingConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(78);
+  }
+  throw error;
+}
 await system.app.listen({ port: config.port, host: config.host });
 logger.info({ config: describeConfig(config), url: config.publicUrl.origin }, 'CarCapital is running');
 

@@ -11,6 +11,7 @@ import { migrate } from './db/migrate';
 import { createJobQueue, type JobQueue } from './jobs/queue';
 import { createLogger } from './logging';
 import { createSmsDeliveryHandler, SMS_QUEUE } from './modules/notifications/sms-outbox';
+import { loadPricing } from './modules/pricing/pricing.service';
 import type { SmsProvider } from './providers/sms/port';
 import { createSandboxSmsProvider, type SandboxSmsProvider } from './providers/sms/sandbox';
 import { createSmsRuProvider } from './providers/sms/smsru';
@@ -64,6 +65,8 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
   const logger = overrides.logger ?? createLogger({ level: config.logLevel });
   const clock = overrides.clock ?? systemClock;
   const random = overrides.random ?? cryptoRandom;
+  // Pricing first: a catalogue that breaks the law stops the start before anything is opened.
+  const pricing = loadPricing({ ...config.pricing, clock });
   const database = overrides.database ?? (await openDatabase(config));
   const ownsDatabase = overrides.ownsDatabase ?? !overrides.database;
   await migrate(database);
@@ -98,6 +101,7 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
     keys,
     logger,
     jobs,
+    pricing,
     sandboxSms,
     webRoot: 'webRoot' in overrides ? overrides.webRoot : DEFAULT_WEB_ROOT,
   });

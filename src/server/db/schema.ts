@@ -79,6 +79,14 @@ export type SmsOutboxTable = {
   last_error: string | null;
 };
 
+export type LoanChoicesTable = {
+  customer_id: string;
+  product_code: string;
+  amount_rubles: number;
+  term: number;
+  saved_at: Timestamp;
+};
+
 export type DB = {
   customers: CustomersTable;
   otp_challenges: OtpChallengesTable;
@@ -87,4 +95,5 @@ export type DB = {
   sessions: SessionsTable;
   sandbox_sms: SandboxSmsTable;
   sms_outbox: SmsOutboxTable;
+  loan_choices: LoanChoicesTable;
 };

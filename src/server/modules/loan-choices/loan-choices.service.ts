@@ -1,0 +1,52 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../../core/clock';
+import type { Quote } from '../../../core/pricing/quote';
+import type { DB } from '../../db/schema';
+import type { Actor } from '../auth/auth.service';
+import { quoteOrThrow, type Pricing } from '../pricing/pricing.service';
+import * as repo from './loan-choices.repo';
+
+/**
+ * The loan a customer picked on the public calculator, carried through login and kept server-side.
+ * Only a valid choice is saved (it must quote today); figures are recomputed whenever shown, so a
+ * change of rules or of the date is reflected, never a stale number.
+ */
+
+export type LoanChoiceDeps = { db: Kysely<DB>; clock: Clock; pricing: Pricing };
+
+export type LoanChoiceView =
+  | { choice: null }
+  | { choice: { product: string; amount: number; term: number; savedAt: string }; quote: Quote | null };
+
+export async function saveLoanChoice(
+  deps: LoanChoiceDeps,
+  actor: Actor,
+  input: { product: string; amount: number; term: number },
+): Promise<LoanChoiceView> {
+  const quote = quoteOrThrow(deps.pricing, { product: input.product, amountRubles: input.amount, term: input.term });
+  const savedAt = deps.clock.now();
+  await repo.saveChoice(deps.db, {
+    customerId: actor.customerId,
+    productCode: input.product,
+    amountRubles: input.amount,
+    term: input.term,
+    savedAt,
+  });
+  return { choice: { product: input.product, amount: input.amount, term: input.term, savedAt: savedAt.toISOString() }, quote };
+}
+
+export async function getLoanChoice(deps: LoanChoiceDeps, actor: Actor): Promise<LoanChoiceView> {
+  const row = await repo.findChoice(deps.db, actor.customerId);
+  if (!row) return { choice: null };
+  let quote: Quote | null;
+  try {
+    quote = quoteOrThrow(deps.pricing, { product: row.product_code, amountRubles: row.amount_rubles, term: row.term });
+  } catch {
+    // The catalogue changed since the choice was saved: show the choice, ask to pick again.
+    quote = null;
+  }
+  return {
+    choice: { product: row.product_code, amount: row.amount_rubles, term: row.term, savedAt: row.saved_at.toISOString() },
+    quote,
+  };
+}

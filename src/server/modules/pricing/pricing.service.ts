@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import type { Clock } from '../../../core/clock';
+import { moscowDate, type BusinessDate } from '../../../core/dates';
+import { catalogueProblems, pskRange } from '../../../core/pricing/catalogue';
+import { DEFAULT_PRODUCTS, type Product } from '../../../core/pricing/products';
+import { quote, type Quote } from '../../../core/pricing/quote';
+import { DEFAULT_LEGAL_RULES, type LegalRules } from '../../../core/pricing/rules';
+import { AppError } from '../../errors';
+import { LegalRulesSchema, ProductSchema } from './pricing.schemas';
+
+/**
+ * The catalogue and the legal rules this process prices with: the defaults in src/core, or JSON
+ * files named by CATALOGUE_FILE / LEGAL_RULES_FILE. Checked at start: a catalogue that breaks a
+ * rule in force today stops the process.
+ */
+
+export type Pricing = {
+  products: readonly Product[];
+  rules: LegalRules;
+  today: () => BusinessDate;
+  product: (code: string) => Product | undefined;
+};
+
+export class PricingConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid product catalogue or legal rules:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'PricingConfigError';
+  }
+}
+
+function readJson(path: string, what: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new PricingConfigError([`${what} ${path}: ${(error as Error).message}`]);
+  }
+}
+
+export function loadPricing(options: { catalogueFile?: string | undefined; legalRulesFile?: string | undefined; clock: Clock }): Pricing {
+  let products: Product[] = DEFAULT_PRODUCTS;
+  let rules: LegalRules = DEFAULT_LEGAL_RULES;
+  if (options.catalogueFile) {
+    const parsed = ProductSchema.array().min(1).safeParse(readJson(options.catalogueFile, 'CATALOGUE_FILE'));
+    if (!parsed.success) throw new PricingConfigError(parsed.error.issues.map((i) => `catalogue ${i.path.join('.')}: ${i.message}`));
+    products = parsed.data;
+  }
+  if (options.legalRulesFile) {
+    const parsed = LegalRulesSchema.safeParse(readJson(options.legalRulesFile, 'LEGAL_RULES_FILE'));
+    if (!parsed.success) throw new PricingConfigError(parsed.error.issues.map((i) => `rules ${i.path.join('.')}: ${i.message}`));
+    rules = parsed.data;
+  }
+  const today = () => moscowDate(options.clock.now());
+  const problems = catalogueProblems(products, rules, today());
+  if (problems.length) throw new PricingConfigError(problems);
+  const byCode = new Map(products.map((p) => [p.code, p]));
+  return { products, rules, today, product: (code) => byCode.get(code) };
+}
+
+export function productsWithRanges(pricing: Pricing) {
+  const date = pricing.today();
+  return pricing.products.map((product) => ({
+    ...product,
+    rate: { ...product.rate, percent: product.rate.ppm / 10_000 },
+    pskRange: pskRange(product, pricing.rules, date),
+  }));
+}
+
+export function pricingForBrowser(pricing: Pricing) {
+  const date = pricing.today();
+  return {
+    today: date,
+    products: pricing.products,
+    rules: pricing.rules,
+    pskRanges: Object.fromEntries(pricing.products.map((p) => [p.code, pskRange(p, pricing.rules, date)])),
+  };
+}
+
+/** A quote, or a 400 with a Russian message per field. */
+export function quoteOrThrow(
+  pricing: Pricing,
+  input: { product: string; amountRubles: number; term: number; date?: BusinessDate | undefined },
+): Quote {
+  const product = pricing.product(input.product);
+  if (!product) {
+    throw new AppError('validation_failed', undefined, { fields: { product: 'Такого продукта нет. Выберите продукт из списка.' } });
+  }
+  const result = quote({
+    product,
+    amountRubles: input.amountRubles,
+    term: input.term,
+    startDate: input.date ?? pricing.today(),
+    rules: pricing.rules,
+  });
+  if (!result.ok) throw new AppError('validation_failed', undefined, { fields: result.errors });
+  return result.quote;
+}
