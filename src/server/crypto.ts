@@ -8,12 +8,19 @@ export type Keys = {
   otpPepper: Buffer;
   fieldKey: Buffer;
   fieldKeyId: number;
+  /** HMAC key for lookup hashes of personal data (passport, ИНН). */
+  lookupKey: Buffer;
 };
 
 export function deriveKeys(appSecret: string): Keys {
   const ikm = Buffer.from(appSecret, 'utf8');
   const derive = (info: string) => Buffer.from(hkdfSync('sha256', ikm, Buffer.alloc(0), info, 32));
-  return { otpPepper: derive('carcapital/otp-pepper/v1'), fieldKey: derive('carcapital/field-key/v1'), fieldKeyId: 1 };
+  return {
+    otpPepper: derive('carcapital/otp-pepper/v1'),
+    fieldKey: derive('carcapital/field-key/v1'),
+    fieldKeyId: 1,
+    lookupKey: derive('carcapital/lookup-hash/v1'),
+  };
 }
 
 export function randomToken(bytes = 32): string {

@@ -18,6 +18,13 @@ export type Database = {
 };
 
 const INT8_OID = 20;
+const DATE_OID = 1082;
+
+/** `date` columns (business dates) stay 'YYYY-MM-DD' strings: no time zone can shift them. */
+const parseDate = (value: string) => value;
+
+/** Passed with every PGlite query (not at creation, so clones made in tests parse alike). */
+const PGLITE_OPTIONS = { parsers: { [pgliteTypes.INT8]: parseInt8, [pgliteTypes.DATE]: parseDate } };
 
 /** int8 (counts, kopecks) as a JS number; refuse silently losing precision. */
 function parseInt8(value: string): number {
@@ -32,7 +39,7 @@ export async function openPostgres(connectionString: string, options: { max?: nu
     max: options.max ?? 10,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+        oid === INT8_OID ? parseInt8 : oid === DATE_OID ? parseDate : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
   // An idle client that loses its server (restart) must not crash the process.
@@ -96,8 +103,8 @@ class PGliteMutexPool implements PostgresPool {
     // A parameterless multi-statement script (a migration) needs the simple protocol.
     const result =
       parameters.length === 0 && /;\s*\S/.test(text)
-        ? ((await this.pglite.exec(text)).at(-1) ?? { rows: [], affectedRows: 0 })
-        : await this.pglite.query<R>(text, parameters as unknown[]);
+        ? ((await this.pglite.exec(text, PGLITE_OPTIONS)).at(-1) ?? { rows: [], affectedRows: 0 })
+        : await this.pglite.query<R>(text, parameters as unknown[], PGLITE_OPTIONS);
     const firstWord = /^\s*(\w+)/.exec(text)?.[1]?.toUpperCase();
     const command = (firstWord === 'INSERT' || firstWord === 'DELETE' || firstWord === 'MERGE'
       ? firstWord
@@ -113,10 +120,7 @@ class PGliteMutexPool implements PostgresPool {
 }
 
 export async function openPGlite(dataDir: string | undefined): Promise<Database> {
-  const pglite = await PGlite.create({
-    ...(dataDir ? { dataDir } : {}),
-    parsers: { [pgliteTypes.INT8]: parseInt8 },
-  });
+  const pglite = await PGlite.create(dataDir ? { dataDir } : {});
   return wrapPGlite(pglite);
 }
 
@@ -130,10 +134,10 @@ export function wrapPGlite(pglite: PGliteInterface): Database {
       pool.withConnection(async () => {
         if (!values?.length && /;\s*\S/.test(text)) {
           // Multi-statement text without parameters: the simple protocol, last result wins.
-          const results = await pglite.exec(text);
+          const results = await pglite.exec(text, PGLITE_OPTIONS);
           return { rows: (results.at(-1)?.rows ?? []) as Record<string, unknown>[] };
         }
-        const result = await pglite.query<Record<string, unknown>>(text, values);
+        const result = await pglite.query<Record<string, unknown>>(text, values, PGLITE_OPTIONS);
         return { rows: result.rows };
       }),
     executeScript: (text) =>

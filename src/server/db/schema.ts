@@ -87,6 +87,68 @@ export type LoanChoicesTable = {
   saved_at: Timestamp;
 };
 
+export type ApplicationStatus = 'draft' | 'scoring' | 'approved' | 'declined' | 'manual_review';
+type Sealed = Bytes | null;
+
+export type ApplicationsTable = {
+  id: string;
+  customer_id: string;
+  status: ApplicationStatus;
+  product_code: string;
+  amount_rubles: number;
+  term: number;
+  pii_key_id: number;
+  last_name_ct: Sealed;
+  first_name_ct: Sealed;
+  middle_name_ct: Sealed;
+  birth_date_ct: Sealed;
+  birth_place_ct: Sealed;
+  passport_ct: Sealed;
+  registration_address_ct: Sealed;
+  actual_address_ct: Sealed;
+  inn_ct: Sealed;
+  email_ct: Sealed;
+  employment_type: 'employed' | 'self_employed' | 'pensioner' | 'student' | 'unemployed' | null;
+  employer_ct: Sealed;
+  monthly_income_rubles: number | null;
+  income_source: string | null;
+  passport_hash: Bytes | null;
+  inn_hash: Bytes | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  submitted_at: Timestamp | null;
+  decided_at: Timestamp | null;
+  offer_amount_rubles: number | null;
+  offer_term: number | null;
+  /** A business date, 'YYYY-MM-DD' both ways (see database.ts). */
+  reapply_after: string | null;
+  pdn_percent: ColumnType<string | null, number | null, number | null>;
+  decision_reasons: ColumnType<unknown, string | null, string | null>;
+  scoring_attempts: ColumnType<number, number | undefined, number>;
+};
+
+export type ConsentsTable = {
+  id: string;
+  customer_id: string;
+  application_id: string | null;
+  kind: 'personal_data' | 'credit_history' | 'simple_signature' | 'marketing';
+  document_version: string;
+  granted_at: Timestamp;
+  ip: string;
+  user_agent: string;
+  withdrawn_at: Timestamp | null;
+};
+
+export type ScoringChecksTable = {
+  id: Generated<number>;
+  application_id: string;
+  attempt: number;
+  check_name: string;
+  outcome: 'pass' | 'fail' | 'refer' | 'error';
+  details: ColumnType<unknown, string, string>;
+  checked_at: Timestamp;
+};
+
 export type DB = {
   customers: CustomersTable;
   otp_challenges: OtpChallengesTable;
@@ -96,4 +158,7 @@ export type DB = {
   sandbox_sms: SandboxSmsTable;
   sms_outbox: SmsOutboxTable;
   loan_choices: LoanChoicesTable;
+  applications: ApplicationsTable;
+  consents: ConsentsTable;
+  scoring_checks: ScoringChecksTable;
 };
