@@ -15,6 +15,7 @@ import { registerRoutes, type AnyRouteSpec } from './http/routes';
 import { registerSameOriginCheck, registerSecurityHeaders } from './http/security';
 import { createSessionCookie } from './http/session-cookie';
 import type { JobQueue } from './jobs/queue';
+import { applicationRoutes } from './modules/applications/applications.routes';
 import { authRoutes } from './modules/auth/auth.routes';
 import * as auth from './modules/auth/auth.service';
 import { devRoutes } from './modules/dev/dev.routes';
@@ -101,6 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...authRoutes({ ...authDeps, cookie }),
     ...pricingRoutes({ pricing: deps.pricing }),
     ...loanChoiceRoutes({ db: deps.db, clock: deps.clock, pricing: deps.pricing }),
+    ...applicationRoutes({ db: deps.db, clock: deps.clock, random: deps.random, keys: deps.keys, jobs: deps.jobs, pricing: deps.pricing }),
     ...(devSms && deps.sandboxSms ? devRoutes({ sandboxSms: deps.sandboxSms }) : []),
   ];
   registerRoutes(app, routes, requireCustomer);

@@ -42,6 +42,19 @@ const EnvSchema = z
     OTP_SENDS_GLOBAL_DAY: positiveInt.default(50_000),
     SESSION_IDLE_MIN: positiveInt.default(15),
     SESSION_ABSOLUTE_HOURS: positiveInt.default(12),
+    /** Passport check and credit bureaus: only sandboxes exist so far (production refuses them). */
+    PASSPORT_PROVIDER: z.enum(['sandbox']).default('sandbox'),
+    BUREAU_PROVIDER: z.enum(['sandbox']).default('sandbox'),
+    /** How long each sandbox provider takes to answer (like the real services). */
+    SANDBOX_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).default(200),
+    /** A provider that has not answered by then counts as failed (never as a pass). */
+    PROVIDER_TIMEOUT_MS: positiveInt.max(60_000).default(5_000),
+    /** How often the job queue looks for stuck jobs (a crashed worker's) to retry. */
+    JOBS_MAINTENANCE_SEC: positiveInt.default(60),
+    /** A scoring job still running after this long (its process died) is retried. */
+    SCORING_JOB_EXPIRE_SEC: positiveInt.default(60),
+    /** Test-only crash points (comma-separated names); refused in production. */
+    CRASHPOINTS: z.string().default(''),
     /** JSON product catalogue and legal rule table replacing the built-in ones (checked at start). */
     CATALOGUE_FILE: z.string().min(1).optional(),
     LEGAL_RULES_FILE: z.string().min(1).optional(),
@@ -64,6 +77,12 @@ const EnvSchema = z
         });
       if (!env.APP_SECRET)
         ctx.addIssue({ code: 'custom', path: ['APP_SECRET'], message: 'required in production' });
+      if (env.PASSPORT_PROVIDER === 'sandbox')
+        ctx.addIssue({ code: 'custom', path: ['PASSPORT_PROVIDER'], message: 'production needs a real passport check, not the sandbox' });
+      if (env.BUREAU_PROVIDER === 'sandbox')
+        ctx.addIssue({ code: 'custom', path: ['BUREAU_PROVIDER'], message: 'production needs real credit bureaus, not the sandbox' });
+      if (env.CRASHPOINTS)
+        ctx.addIssue({ code: 'custom', path: ['CRASHPOINTS'], message: 'crash points are for tests only' });
       if (!env.PUBLIC_URL)
         ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'required in production' });
     }
@@ -98,6 +117,10 @@ export type Config = {
   };
   session: { idleMs: number; absoluteMs: number };
   pricing: { catalogueFile: string | undefined; legalRulesFile: string | undefined };
+  providers: { passport: 'sandbox'; bureau: 'sandbox'; sandboxLatencyMs: number; timeoutMs: number };
+  jobsMaintenanceSec: number;
+  scoringJobExpireSec: number;
+  crashpoints: string[];
   runWorkers: boolean;
   /** Dev-only tools (the sandbox SMS page) are on outside production with the sandbox provider. */
   devToolsEnabled: boolean;
@@ -150,6 +173,15 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     session: { idleMs: env.SESSION_IDLE_MIN * 60_000, absoluteMs: env.SESSION_ABSOLUTE_HOURS * 3_600_000 },
     pricing: { catalogueFile: env.CATALOGUE_FILE, legalRulesFile: env.LEGAL_RULES_FILE },
+    providers: {
+      passport: env.PASSPORT_PROVIDER,
+      bureau: env.BUREAU_PROVIDER,
+      sandboxLatencyMs: env.SANDBOX_LATENCY_MS,
+      timeoutMs: env.PROVIDER_TIMEOUT_MS,
+    },
+    jobsMaintenanceSec: env.JOBS_MAINTENANCE_SEC,
+    scoringJobExpireSec: env.SCORING_JOB_EXPIRE_SEC,
+    crashpoints: env.CRASHPOINTS.split(',').map((s) => s.trim()).filter(Boolean),
     runWorkers: env.RUN_WORKERS,
     devToolsEnabled: env.NODE_ENV !== 'production' && env.SMS_PROVIDER === 'sandbox',
   });

@@ -16,6 +16,13 @@ import type { SmsProvider } from './providers/sms/port';
 import { createSandboxSmsProvider, type SandboxSmsProvider } from './providers/sms/sandbox';
 import { createSmsRuProvider } from './providers/sms/smsru';
 import { cryptoRandom, type Random } from './random';
+import { SCORING_QUEUE } from './modules/applications/applications.service';
+import { createScoringHandler, SCORING_RETRY_LIMIT } from './modules/scoring/scoring.job';
+import { createSandboxBureau } from './providers/bureau/sandbox';
+import type { BureauProvider } from './providers/bureau/port';
+import type { PassportCheckProvider } from './providers/passport/port';
+import { createSandboxPassportCheck } from './providers/passport/sandbox';
+import { createSandboxControl, type SandboxControl } from './providers/sandbox-control';
 
 /**
  * Wires one process: database → migrations → providers → job queue → HTTP app. main.ts and the
@@ -24,6 +31,8 @@ import { cryptoRandom, type Random } from './random';
 
 export type System = {
   app: FastifyInstance;
+  /** Latency and failure switches of the sandbox passport check and bureaus. */
+  sandboxProviders: SandboxControl;
   database: Database;
   jobs: JobQueue;
   clock: Clock;
@@ -83,13 +92,39 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
     sms = sandboxSms;
   }
 
-  const jobs = createJobQueue(database, logger);
+  const sandboxProviders = createSandboxControl(config.providers.sandboxLatencyMs);
+  const passportCheck: PassportCheckProvider = createSandboxPassportCheck(sandboxProviders);
+  // The four qualified bureaus: all are asked about a self-ban; the first gives the credit report.
+  const bureaus: BureauProvider[] = ['nbki', 'okb', 'scoring-bureau', 'kbrs'].map((name) => createSandboxBureau(`${name}-sandbox`, sandboxProviders));
+
+  const jobs = createJobQueue(database, logger, { maintenanceIntervalSec: config.jobsMaintenanceSec });
   jobs.define({
     name: SMS_QUEUE,
     handler: createSmsDeliveryHandler({ db: database.db, clock, keys, sms, logger }),
     retryLimit: 5,
     retryDelaySec: 5,
     pollingIntervalSec: 0.5,
+  });
+  const pricingDeps = { db: database.db, clock, random, keys, jobs, pricing };
+  jobs.define({
+    name: SCORING_QUEUE,
+    handler: createScoringHandler({
+      ...pricingDeps,
+      logger,
+      passportCheck,
+      bureaus,
+      providerTimeoutMs: config.providers.timeoutMs,
+      crashpoint: (name) => {
+        if (config.crashpoints.includes(name)) {
+          logger.warn({ crashpoint: name }, 'crash point reached: killing the process (test only)');
+          process.kill(process.pid, 'SIGKILL');
+        }
+      },
+    }),
+    retryLimit: SCORING_RETRY_LIMIT,
+    retryDelaySec: 1,
+    pollingIntervalSec: 0.5,
+    expireInSeconds: config.scoringJobExpireSec,
   });
   await jobs.start({ runWorkers: config.runWorkers });
 
@@ -109,6 +144,7 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
 
   return {
     app,
+    sandboxProviders,
     database,
     jobs,
     clock,

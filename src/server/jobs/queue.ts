@@ -22,6 +22,8 @@ export type QueueDefinition = {
   retryDelaySec?: number;
   /** Pause (seconds) between polls when the worker is idle. */
   pollingIntervalSec?: number;
+  /** A job running longer than this (its worker died) is failed and retried. */
+  expireInSeconds?: number;
 };
 
 export type JobQueue = {
@@ -35,13 +37,14 @@ export type JobQueue = {
   drain: () => Promise<number>;
 };
 
-export function createJobQueue(database: Database, logger: Logger): JobQueue {
+export function createJobQueue(database: Database, logger: Logger, options: { maintenanceIntervalSec?: number } = {}): JobQueue {
   const definitions = new Map<string, QueueDefinition>();
   const boss = new PgBoss({
     db: { executeSql: database.executeSql },
     schema: 'pgboss',
     // Keep maintenance light: this is a small system; archive completed jobs after a day.
     archiveCompletedAfterSeconds: 24 * 3600,
+    maintenanceIntervalSeconds: options.maintenanceIntervalSec ?? 60,
   } as unknown as PgBoss.ConstructorOptions);
   boss.on('error', (error) => logger.error({ err: error }, 'job queue error'));
   let started = false;
@@ -66,6 +69,7 @@ export function createJobQueue(database: Database, logger: Logger): JobQueue {
           retryLimit: definition.retryLimit ?? 5,
           retryDelay: definition.retryDelaySec ?? 5,
           retryBackoff: true,
+          ...(definition.expireInSeconds ? { expireInSeconds: definition.expireInSeconds } : {}),
         });
         if (runWorkers) {
           await boss.work(

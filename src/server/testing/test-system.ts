@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
+import { sql } from 'kysely';
 import { afterAll, afterEach, beforeEach } from 'vitest';
 import { createFakeClock, type FakeClock } from '../../core/clock';
 import { loadConfig, type Config } from '../config';
@@ -37,6 +38,8 @@ export function testConfig(env: Record<string, string> = {}): Config {
     APP_SECRET: 'test-secret-0123456789abcdef0123456789abcdef',
     LOG_LEVEL: 'info',
     RUN_WORKERS: 'false',
+    SANDBOX_LATENCY_MS: '0',
+    PROVIDER_TIMEOUT_MS: '300',
     ...env,
   });
 }
@@ -75,6 +78,20 @@ export async function createTestSystem(
       }),
     get: (url, headers = {}) => system.app.inject({ method: 'GET', url, headers }),
   };
+}
+
+/**
+ * Runs queued jobs until none is left, retries included (their backoff is skipped), as if time
+ * passed. Returns how many job runs there were.
+ */
+export async function runJobs(system: System, maxRounds = 10): Promise<number> {
+  let runs = 0;
+  for (let round = 0; round < maxRounds; round += 1) {
+    runs += await system.jobs.drain();
+    const due = await sql`UPDATE pgboss.job SET start_after = now() WHERE state = 'retry' RETURNING id`.execute(system.database.db);
+    if (due.rows.length === 0) return runs;
+  }
+  return runs;
 }
 
 /** The last code the sandbox gateway delivered to `phone` (runs pending jobs first). */

@@ -3,7 +3,7 @@ import type { Clock } from '../../../core/clock';
 import type { Quote } from '../../../core/pricing/quote';
 import type { DB } from '../../db/schema';
 import type { Actor } from '../auth/auth.service';
-import { quoteOrThrow, type Pricing } from '../pricing/pricing.service';
+import { quoteOrNull, quoteOrThrow, type Pricing } from '../pricing/pricing.service';
 import * as repo from './loan-choices.repo';
 
 /**
@@ -38,13 +38,8 @@ export async function saveLoanChoice(
 export async function getLoanChoice(deps: LoanChoiceDeps, actor: Actor): Promise<LoanChoiceView> {
   const row = await repo.findChoice(deps.db, actor.customerId);
   if (!row) return { choice: null };
-  let quote: Quote | null;
-  try {
-    quote = quoteOrThrow(deps.pricing, { product: row.product_code, amountRubles: row.amount_rubles, term: row.term });
-  } catch {
-    // The catalogue changed since the choice was saved: show the choice, ask to pick again.
-    quote = null;
-  }
+  // Null when the catalogue changed since the choice was saved: the cabinet asks to pick again.
+  const quote = quoteOrNull(deps.pricing, { product: row.product_code, amountRubles: row.amount_rubles, term: row.term });
   return {
     choice: { product: row.product_code, amount: row.amount_rubles, term: row.term, savedAt: row.saved_at.toISOString() },
     quote,

@@ -94,3 +94,13 @@ export function quoteOrThrow(
   if (!result.ok) throw new AppError('validation_failed', undefined, { fields: result.errors });
   return result.quote;
 }
+
+/** A quote, or null when the loan can no longer be priced (catalogue or rules changed since). */
+export function quoteOrNull(pricing: Pricing, input: Parameters<typeof quoteOrThrow>[1]): Quote | null {
+  try {
+    return quoteOrThrow(pricing, input);
+  } catch (error) {
+    if (error instanceof AppError) return null;
+    throw error;
+  }
+}

@@ -1,0 +1,162 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Clock } from '../../../core/clock';
+import { moscowDate } from '../../../core/dates';
+import { quote as priceQuote } from '../../../core/pricing/quote';
+import type { Keys } from '../../crypto';
+import type { DB } from '../../db/schema';
+import type { JobQueue } from '../../jobs/queue';
+import type { BureauProvider } from '../../providers/bureau/port';
+import { ProviderError, withTimeout } from '../../providers/errors';
+import type { PassportCheckProvider } from '../../providers/passport/port';
+import type { Random } from '../../random';
+import * as repo from '../applications/applications.repo';
+import { readQuestionnaire } from '../applications/applications.service';
+import { queueSms } from '../notifications/sms-outbox';
+import type { Pricing } from '../pricing/pricing.service';
+import { decide, type CheckRecord, type Decision } from './decision';
+
+/**
+ * The scoring job: one run per submitted application, durable (pg-boss), at least once. It asks the
+ * providers, decides, and records the decision with a conditional update, so a second run after a
+ * crash finds the application already decided and does nothing: exactly one decision, one SMS.
+ *
+ * Fail closed (SECURITY.md EXT-1): a timeout, an error or an answer that does not match its schema
+ * is never read as a pass. The job throws so the queue retries it with backoff; the last attempt
+ * (SCORING_RETRY_LIMIT + 1) sends the application to manual review instead.
+ */
+
+export const SCORING_RETRY_LIMIT = 3;
+
+const PassportAnswer = z.object({ status: z.enum(['valid', 'invalid']) });
+const SelfBanAnswer = z.object({ banned: z.boolean() });
+const CreditReportAnswer = z.object({
+  hasHistory: z.boolean(),
+  activeLoans: z
+    .array(
+      z.object({
+        monthlyPaymentRubles: z.number().int().min(0),
+        pskPercent: z.number().min(0),
+        overdueDays: z.number().int().min(0),
+      }),
+    )
+    .max(200),
+  bankruptcy: z.boolean(),
+  maxOverdueDaysLastYear: z.number().int().min(0),
+});
+
+export type ScoringDeps = {
+  db: Kysely<DB>;
+  clock: Clock;
+  random: Random;
+  keys: Keys;
+  jobs: JobQueue;
+  pricing: Pricing;
+  logger: Logger;
+  passportCheck: PassportCheckProvider;
+  /** Every qualified bureau (self-ban); the first also gives the credit report. */
+  bureaus: BureauProvider[];
+  providerTimeoutMs: number;
+  /** Test-only: named points where the process kills itself (crash tests). */
+  crashpoint: (name: string) => void;
+};
+
+async function ask<T>(deps: ScoringDeps, provider: string, schema: z.ZodType<T>, call: (signal: AbortSignal) => Promise<unknown>): Promise<T> {
+  const answer = await withTimeout(provider, deps.providerTimeoutMs, call);
+  const parsed = schema.safeParse(answer);
+  if (!parsed.success) throw new ProviderError(provider, 'answer does not match the expected schema');
+  return parsed.data;
+}
+
+const SMS_TEXT: Record<Decision['status'], string> = {
+  approved: 'CarCapital: заявка одобрена. Проверьте условия и подпишите договор в личном кабинете.',
+  declined: 'CarCapital: по вашей заявке принято решение. Подробности — в личном кабинете.',
+  manual_review: 'CarCapital: заявка передана специалисту. Решение придёт по SMS и появится в личном кабинете.',
+};
+
+export function createScoringHandler(deps: ScoringDeps) {
+  return async (data: Record<string, unknown>): Promise<void> => {
+    const applicationId = String(data.applicationId);
+    const attempt = await repo.bumpScoringAttempt(deps.db, applicationId);
+    if (attempt === null) return; // already decided (a redelivered job): nothing to do
+    const row = (await repo.findApplication(deps.db, applicationId))!;
+    const q = readQuestionnaire(deps.keys, row);
+    const today = moscowDate(deps.clock.now());
+    const product = deps.pricing.product(row.product_code);
+
+    let decision: Decision;
+    try {
+      const passport = { series: q.passport?.series ?? '', number: q.passport?.number ?? '' };
+      const inn = q.inn ?? '';
+      const [passportAnswer, selfBans, report] = await Promise.all([
+        ask(deps, deps.passportCheck.name, PassportAnswer, () => deps.passportCheck.check(passport)),
+        Promise.all(deps.bureaus.map((bureau) => ask(deps, bureau.name, SelfBanAnswer, () => bureau.selfBan(inn)))),
+        ask(deps, deps.bureaus[0]!.name, CreditReportAnswer, () =>
+          deps.bureaus[0]!.creditReport({
+            inn,
+            passportSeries: passport.series,
+            passportNumber: passport.number,
+            lastName: q.lastName ?? '',
+            firstName: q.firstName ?? '',
+            birthDate: q.birthDate ?? '',
+          }),
+        ),
+      ]);
+      if (!product) throw new ProviderError('pricing', `product ${row.product_code} is no longer offered`);
+      decision = decide({
+        today,
+        product,
+        amountRubles: row.amount_rubles,
+        term: row.term,
+        monthlyIncomeRubles: q.employment?.monthlyIncome ?? 0,
+        passportValid: passportAnswer.status === 'valid',
+        selfBanned: selfBans.some((answer) => answer.banned),
+        report,
+        pendingReapplyAfter: await repo.pendingReapplyAfter(deps.db, row.customer_id, row.id, today),
+        price: (amountRubles) => {
+          const result = priceQuote({ product, amountRubles, term: row.term, startDate: today, rules: deps.pricing.rules });
+          return result.ok ? result.quote : null;
+        },
+      });
+    } catch (error) {
+      const failure: CheckRecord = {
+        name: 'providers',
+        outcome: 'error',
+        details: { error: error instanceof ProviderError ? error.message : 'unexpected error', attempt },
+      };
+      deps.logger.warn({ applicationId, attempt, err: failure.details.error }, 'scoring could not complete');
+      // Our own attempt counter (in the row) decides: it also counts runs a crash cut short.
+      if (attempt <= SCORING_RETRY_LIMIT) {
+        await deps.db.transaction().execute((trx) =>
+          repo.insertScoringChecks(trx, [{ applicationId, attempt, ...failure, at: deps.clock.now() }]),
+        );
+        throw error; // the queue retries with backoff
+      }
+      decision = { status: 'manual_review', pdnPercent: null, checks: [failure] };
+    }
+
+    deps.crashpoint('scoring.before_commit');
+    const decided = await deps.db.transaction().execute(async (trx) => {
+      const now = deps.clock.now();
+      const changed = await repo.recordDecision(trx, applicationId, {
+        status: decision.status,
+        offerAmountRubles: decision.status === 'approved' ? decision.amountRubles : null,
+        offerTerm: decision.status === 'approved' ? decision.term : null,
+        reapplyAfter: decision.status === 'declined' ? decision.reapplyAfter : null,
+        pdnPercent: decision.pdnPercent,
+        reasons: decision.checks.filter((c) => c.outcome !== 'pass').map((c) => c.name),
+        at: now,
+      });
+      if (!changed) return false;
+      await repo.insertScoringChecks(
+        trx,
+        decision.checks.map((c) => ({ applicationId, attempt, ...c, at: now })),
+      );
+      await queueSms(deps, trx, { to: await repo.customerPhone(trx, row.customer_id), text: SMS_TEXT[decision.status], kind: 'notice' });
+      return true;
+    });
+    deps.crashpoint('scoring.after_commit');
+    if (decided) deps.logger.info({ applicationId, status: decision.status, attempt }, 'application decided');
+  };
+}
