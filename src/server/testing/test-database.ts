@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../db/schema';
 import { openPostgres, wrapPGlite, type Database } from '../db/database';
 import { migrate } from '../db/migrate';
 
@@ -125,4 +126,18 @@ export async function dropTestDatabases(): Promise<void> {
     for (const name of names.reverse()) await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   });
   postgresTemplate = null;
+}
+
+/** Every row of every table (ours and the job queue's) as text: what a database dump would show. */
+export async function dumpDatabase(db: Kysely<DB>): Promise<string> {
+  const tables = await sql<{ table_schema: string; table_name: string }>`
+    SELECT table_schema, table_name FROM information_schema.tables
+    WHERE table_schema IN ('public', 'pgboss') AND table_type = 'BASE TABLE'
+  `.execute(db);
+  let dump = '';
+  for (const { table_schema, table_name } of tables.rows) {
+    const rows = await sql<{ row: string }>`SELECT t::text AS row FROM ${sql.table(`${table_schema}.${table_name}`)} t`.execute(db);
+    dump += `${rows.rows.map((r) => r.row).join('\n')}\n`;
+  }
+  return dump;
 }

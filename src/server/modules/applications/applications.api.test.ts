@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { personalInnWithCheckDigits } from '../../../core/questionnaire';
 import { PERSONAS } from '../../providers/sandbox-personas';
+import { dumpDatabase } from '../../testing/test-database';
 import { login, nextPhone, runJobs, TEST_ORIGIN, useTestSystem, type TestSystem } from '../../testing/test-system';
 import { consentDocument } from '../consents/documents';
 
@@ -279,15 +280,7 @@ describe('personal data is never in clear in the database or the logs', () => {
   it('after a full application: no passport number, ИНН, birth date or address in a dump or the logs', async () => {
     const secrets = { passportNumber: '918273', inn: personalInnWithCheckDigits('7798765432') };
     await applyAs(secrets);
-    const tables = await sql<{ table_schema: string; table_name: string }>`
-      SELECT table_schema, table_name FROM information_schema.tables
-      WHERE table_schema IN ('public', 'pgboss') AND table_type = 'BASE TABLE'
-    `.execute(system.database.db);
-    let dump = '';
-    for (const { table_schema, table_name } of tables.rows) {
-      const rows = await sql<{ row: string }>`SELECT t::text AS row FROM ${sql.table(`${table_schema}.${table_name}`)} t`.execute(system.database.db);
-      dump += rows.rows.map((r) => r.row).join('\n');
-    }
+    const dump = await dumpDatabase(system.database.db);
     expect(dump).toContain('approved'); // the dump is real
     const logs = system.logs.join('\n');
     for (const secret of [secrets.passportNumber, secrets.inn, '1990-05-17', 'ул. Арбат', 'Иванова', 'maria@example.ru']) {

@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { HOUR_MS, MINUTE_MS, SECOND_MS } from '../../../core/clock';
+import { dumpDatabase } from '../../testing/test-database';
 import { lastCodeFor, nextPhone, useTestSystem } from '../../testing/test-system';
 import * as auth from './auth.service';
 
@@ -285,18 +285,7 @@ describe('secrets at rest and in logs (OTP-9)', () => {
     expect(logs).not.toContain(phone.slice(1));
     expect(logs).toContain(`+7******${phone.slice(-4)}`);
 
-    // Every text-like column of every table, as a dump would show it.
-    const tables = await sql<{ table_schema: string; table_name: string }>`
-      SELECT table_schema, table_name FROM information_schema.tables
-      WHERE table_schema IN ('public', 'pgboss') AND table_type = 'BASE TABLE'
-    `.execute(system.database.db);
-    let dump = '';
-    for (const { table_schema, table_name } of tables.rows) {
-      const rows = await sql<{ row: string }>`SELECT t::text AS row FROM ${sql.table(`${table_schema}.${table_name}`)} t`.execute(
-        system.database.db,
-      );
-      dump += rows.rows.map((r) => r.row).join('\n');
-    }
+    const dump = await dumpDatabase(system.database.db);
     expect(dump).toContain(phone); // the dump is real: it does hold the customer's phone
     expect(dump).not.toContain(code);
   });
