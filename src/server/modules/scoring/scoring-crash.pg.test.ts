@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { personalInnWithCheckDigits } from '../../../core/questionnaire';
-import { openPostgres } from '../../db/database';
 import { createTestDatabase, dropTestDatabases } from '../../testing/test-database';
 import { httpClient, startServerProcess } from '../../testing/server-process';
 
