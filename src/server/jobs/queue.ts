@@ -49,9 +49,16 @@ export function createJobQueue(database: Database, logger: Logger, options: { ma
   boss.on('error', (error) => logger.error({ err: error }, 'job queue error'));
   let started = false;
 
-  async function runJob(definition: QueueDefinition, job: PgBoss.Job<unknown>): Promise<void> {
-    const retryCount = (job as unknown as { retryCount?: number }).retryCount ?? 0;
-    await definition.handler(job.data as Record<string, unknown>, { jobId: job.id, retryCount });
+  /** Runs one job and records the outcome: completed, or failed (pg-boss retries it with backoff). */
+  async function settle(definition: QueueDefinition, job: PgBoss.Job<unknown>): Promise<void> {
+    try {
+      const retryCount = (job as unknown as { retryCount?: number }).retryCount ?? 0;
+      await definition.handler(job.data as Record<string, unknown>, { jobId: job.id, retryCount });
+      await boss.complete(definition.name, job.id);
+    } catch (error) {
+      logger.warn({ err: error, queue: definition.name, jobId: job.id }, 'job failed; will retry');
+      await boss.fail(definition.name, job.id, { message: String((error as Error).message ?? error) });
+    }
   }
 
   return {
@@ -76,16 +83,9 @@ export function createJobQueue(database: Database, logger: Logger, options: { ma
             definition.name,
             { batchSize: 5, pollingIntervalSeconds: definition.pollingIntervalSec ?? 1 },
             async (jobs) => {
-              // One by one: a failing job must not fail (and retry) the others of its batch.
-              for (const job of jobs) {
-                try {
-                  await runJob(definition, job);
-                  await boss.complete(definition.name, job.id);
-                } catch (error) {
-                  logger.warn({ err: error, queue: definition.name, jobId: job.id }, 'job failed; will retry');
-                  await boss.fail(definition.name, job.id, { message: String((error as Error).message ?? error) });
-                }
-              }
+              // Side by side, each settled on its own: a failing job must not fail (and retry) the
+              // others of its batch, and one slow provider call must not hold the rest up.
+              await Promise.all(jobs.map((job) => settle(definition, job)));
             },
           );
         }
@@ -118,12 +118,7 @@ export function createJobQueue(database: Database, logger: Logger, options: { ma
           for (const job of jobs) {
             progressed = true;
             processed += 1;
-            try {
-              await runJob(definition, job);
-              await boss.complete(definition.name, job.id);
-            } catch (error) {
-              await boss.fail(definition.name, job.id, { message: String((error as Error).message ?? error) });
-            }
+            await settle(definition, job);
           }
         }
         if (!progressed) return processed;
