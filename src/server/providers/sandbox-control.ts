@@ -7,10 +7,12 @@ export type SandboxControl = {
   latencyMs: number;
   /** Failure for every call until changed. */
   failure: SandboxFailure;
+  /** Requests made to the sandbox bureaus so far (tests check that none was made without consent). */
+  bureauCalls: number;
 };
 
 export function createSandboxControl(latencyMs: number): SandboxControl {
-  return { latencyMs, failure: 'none' };
+  return { latencyMs, failure: 'none', bureauCalls: 0 };
 }
 
 export async function sandboxDelay(control: SandboxControl, signal?: AbortSignal): Promise<void> {

@@ -360,6 +360,25 @@ describe('decisions by sandbox persona', () => {
   });
 });
 
+describe('the credit-history consent (218-ФЗ)', () => {
+  it('a consent older than six months at scoring time: no bureau is asked, a person decides', async () => {
+    const { api, id } = await applicant();
+    await api.patch(id, questionnaire());
+    await api.consents(id);
+    await api.submit(id);
+    system.clock.advance(183 * 24 * 3600 * 1000);
+    await runJobs(system);
+    const row = await system.database.db.selectFrom('applications').select('status').where('id', '=', id).executeTakeFirstOrThrow();
+    expect(row.status).toBe('manual_review');
+    expect(system.sandboxProviders.bureauCalls).toBe(0);
+  });
+
+  it('within six months the bureaus are asked', async () => {
+    await applyAs();
+    expect(system.sandboxProviders.bureauCalls).toBe(5);
+  });
+});
+
 describe('providers fail closed', () => {
   it.each([
     ['timeouts', 'timeout'],

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Clock } from '../../../core/clock';
-import { moscowDate } from '../../../core/dates';
+import { addMonths, moscowDate } from '../../../core/dates';
 import { quote as priceQuote } from '../../../core/pricing/quote';
 import type { Keys } from '../../crypto';
 import type { DB } from '../../db/schema';
@@ -28,6 +28,8 @@ import { decide, type CheckRecord, type Decision } from './decision';
  */
 
 export const SCORING_RETRY_LIMIT = 3;
+/** 218-ФЗ: a credit-history consent is good for six months. */
+export const CREDIT_HISTORY_CONSENT_MONTHS = 6;
 
 const PassportAnswer = z.object({ status: z.enum(['valid', 'invalid']) });
 const SelfBanAnswer = z.object({ banned: z.boolean() });
@@ -75,65 +77,81 @@ const SMS_TEXT: Record<Decision['status'], string> = {
   manual_review: 'CarCapital: заявка передана специалисту. Решение придёт по SMS и появится в личном кабинете.',
 };
 
+/** Asks every provider (in parallel, each bounded and schema-checked) and decides. Throws if any failed. */
+async function checkAndDecide(deps: ScoringDeps, row: repo.ApplicationRow, today: string): Promise<Decision> {
+  const q = readQuestionnaire(deps.keys, row);
+  const product = deps.pricing.product(row.product_code);
+  if (!product) throw new ProviderError('pricing', `product ${row.product_code} is no longer offered`);
+  const passport = { series: q.passport?.series ?? '', number: q.passport?.number ?? '' };
+  const inn = q.inn ?? '';
+  const [passportAnswer, selfBans, report] = await Promise.all([
+    ask(deps, deps.passportCheck.name, PassportAnswer, () => deps.passportCheck.check(passport)),
+    Promise.all(deps.bureaus.map((bureau) => ask(deps, bureau.name, SelfBanAnswer, () => bureau.selfBan(inn)))),
+    ask(deps, deps.bureaus[0]!.name, CreditReportAnswer, () =>
+      deps.bureaus[0]!.creditReport({
+        inn,
+        passportSeries: passport.series,
+        passportNumber: passport.number,
+        lastName: q.lastName ?? '',
+        firstName: q.firstName ?? '',
+        birthDate: q.birthDate ?? '',
+      }),
+    ),
+  ]);
+  return decide({
+    today,
+    product,
+    amountRubles: row.amount_rubles,
+    term: row.term,
+    monthlyIncomeRubles: q.employment?.monthlyIncome ?? 0,
+    passportValid: passportAnswer.status === 'valid',
+    selfBanned: selfBans.some((answer) => answer.banned),
+    report,
+    pendingReapplyAfter: await repo.pendingReapplyAfter(deps.db, row.customer_id, row.id, today),
+    price: (amountRubles) => {
+      const result = priceQuote({ product, amountRubles, term: row.term, startDate: today, rules: deps.pricing.rules });
+      return result.ok ? result.quote : null;
+    },
+  });
+}
+
 export function createScoringHandler(deps: ScoringDeps) {
   return async (data: Record<string, unknown>): Promise<void> => {
     const applicationId = String(data.applicationId);
     const attempt = await repo.bumpScoringAttempt(deps.db, applicationId);
     if (attempt === null) return; // already decided (a redelivered job): nothing to do
     const row = (await repo.findApplication(deps.db, applicationId))!;
-    const q = readQuestionnaire(deps.keys, row);
     const today = moscowDate(deps.clock.now());
-    const product = deps.pricing.product(row.product_code);
+
+    // 218-ФЗ: no bureau request without a credit-history consent given within the last 6 months.
+    const consents = await repo.consentsForApplication(deps.db, applicationId);
+    const consentFrom = addMonths(today, -CREDIT_HISTORY_CONSENT_MONTHS);
+    const hasBureauConsent = consents.some(
+      (c) => c.kind === 'credit_history' && c.withdrawn_at === null && moscowDate(c.granted_at) >= consentFrom,
+    );
 
     let decision: Decision;
-    try {
-      const passport = { series: q.passport?.series ?? '', number: q.passport?.number ?? '' };
-      const inn = q.inn ?? '';
-      const [passportAnswer, selfBans, report] = await Promise.all([
-        ask(deps, deps.passportCheck.name, PassportAnswer, () => deps.passportCheck.check(passport)),
-        Promise.all(deps.bureaus.map((bureau) => ask(deps, bureau.name, SelfBanAnswer, () => bureau.selfBan(inn)))),
-        ask(deps, deps.bureaus[0]!.name, CreditReportAnswer, () =>
-          deps.bureaus[0]!.creditReport({
-            inn,
-            passportSeries: passport.series,
-            passportNumber: passport.number,
-            lastName: q.lastName ?? '',
-            firstName: q.firstName ?? '',
-            birthDate: q.birthDate ?? '',
-          }),
-        ),
-      ]);
-      if (!product) throw new ProviderError('pricing', `product ${row.product_code} is no longer offered`);
-      decision = decide({
-        today,
-        product,
-        amountRubles: row.amount_rubles,
-        term: row.term,
-        monthlyIncomeRubles: q.employment?.monthlyIncome ?? 0,
-        passportValid: passportAnswer.status === 'valid',
-        selfBanned: selfBans.some((answer) => answer.banned),
-        report,
-        pendingReapplyAfter: await repo.pendingReapplyAfter(deps.db, row.customer_id, row.id, today),
-        price: (amountRubles) => {
-          const result = priceQuote({ product, amountRubles, term: row.term, startDate: today, rules: deps.pricing.rules });
-          return result.ok ? result.quote : null;
-        },
-      });
-    } catch (error) {
-      const failure: CheckRecord = {
-        name: 'providers',
-        outcome: 'error',
-        details: { error: error instanceof ProviderError ? error.message : 'unexpected error', attempt },
-      };
-      deps.logger.warn({ applicationId, attempt, err: failure.details.error }, 'scoring could not complete');
-      // Our own attempt counter (in the row) decides: it also counts runs a crash cut short.
-      if (attempt <= SCORING_RETRY_LIMIT) {
-        await deps.db.transaction().execute((trx) =>
-          repo.insertScoringChecks(trx, [{ applicationId, attempt, ...failure, at: deps.clock.now() }]),
-        );
-        throw error; // the queue retries with backoff
+    if (!hasBureauConsent) {
+      decision = { status: 'manual_review', pdnPercent: null, checks: [{ name: 'credit_history_consent', outcome: 'refer', details: {} }] };
+    } else {
+      try {
+        decision = await checkAndDecide(deps, row, today);
+      } catch (error) {
+        const failure: CheckRecord = {
+          name: 'providers',
+          outcome: 'error',
+          details: { error: error instanceof ProviderError ? error.message : 'unexpected error', attempt },
+        };
+        deps.logger.warn({ applicationId, attempt, err: failure.details.error }, 'scoring could not complete');
+        // Our own attempt counter (in the row) decides: it also counts runs a crash cut short.
+        if (attempt <= SCORING_RETRY_LIMIT) {
+          await deps.db.transaction().execute((trx) =>
+            repo.insertScoringChecks(trx, [{ applicationId, attempt, ...failure, at: deps.clock.now() }]),
+          );
+          throw error; // the queue retries with backoff
+        }
+        decision = { status: 'manual_review', pdnPercent: null, checks: [failure] };
       }
-      decision = { status: 'manual_review', pdnPercent: null, checks: [failure] };
     }
 
     deps.crashpoint('scoring.before_commit');

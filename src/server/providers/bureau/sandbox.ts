@@ -11,14 +11,16 @@ export function createSandboxBureau(name: string, control: SandboxControl): Bure
   return {
     name,
     async selfBan(inn) {
+      control.bureauCalls += 1;
       await sandboxDelay(control);
       fail();
       if (control.failure === 'malformed') return { banned: 'no' } as unknown as { banned: boolean };
       return { banned: inn === PERSONAS.selfBan.inn };
     },
     async creditReport(subject) {
+      control.bureauCalls += 1;
       const persona = personaByPassport(subject.passportNumber);
-      if (persona === 'bureauTimeout') await sandboxDelay({ latencyMs: 0, failure: 'timeout' });
+      if (persona === 'bureauTimeout') await sandboxDelay({ latencyMs: 0, failure: 'timeout', bureauCalls: 0 });
       await sandboxDelay(control);
       fail();
       if (control.failure === 'malformed' || persona === 'bureauMalformed') {
