@@ -43,12 +43,11 @@ export function toSafeNumber(value: bigint): number {
 }
 
 const rubleFormat = new Intl.NumberFormat('ru-RU', { minimumFractionDigits: 0, maximumFractionDigits: 2 });
+const kopeckFormat = new Intl.NumberFormat('ru-RU', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
 /** 1240000 → «12 400 ₽», 1240050 → «12 400,5 ₽»; kopecks shown only when there are any. */
 export function formatRubles(kopecks: Kopecks): string {
   const whole = kopecks % 100 === 0;
-  const text = whole
-    ? rubleFormat.format(kopecks / 100)
-    : new Intl.NumberFormat('ru-RU', { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(kopecks / 100);
+  const text = (whole ? rubleFormat : kopeckFormat).format(kopecks / 100);
   return `${text.replace(/\u202f|\u00a0/g, '\u00a0')}\u00a0₽`;
 }

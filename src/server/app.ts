@@ -114,8 +114,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (hasWeb) {
     await app.register(fastifyStatic, {
       root: webRoot,
-      wildcard: false,
-      index: false,
+      // Looks files up per request (a rebuild needs no restart); a miss falls to the handler below.
+      wildcard: true,
+      index: ['index.html'],
+      // `npm run build` writes .br and .gz next to each asset; the right one is sent per Accept-Encoding.
+      preCompressed: true,
       setHeaders: (reply, path) => {
         // Hashed asset names never change content: cache them for a year. Everything else revalidates.
         reply.header('Cache-Control', /[\\/]assets[\\/]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
@@ -124,8 +127,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
 
   app.setNotFoundHandler(async (request, reply) => {
-    if (hasWeb && (request.method === 'GET' || request.method === 'HEAD') && !request.url.startsWith('/api/')) {
-      // Client-side routes (/login, /cabinet, …) all load the app shell.
+    const path = request.url.split('?')[0]!;
+    const isPageRoute = !path.startsWith('/api/') && !/\.[a-z0-9]+$/i.test(path);
+    if (hasWeb && (request.method === 'GET' || request.method === 'HEAD') && isPageRoute) {
+      // Client-side routes (/login, /cabinet, …) all load the app shell; a missing file is a 404.
       return reply.header('Cache-Control', 'no-cache').sendFile('index.html');
     }
     return reply.code(404).send(new AppError('not_found').toBody(request.id));

@@ -50,15 +50,23 @@ describe('config', () => {
     expect(list.some((p) => p.startsWith('APP_SECRET'))).toBe(true);
   });
 
-  it('starts in production with PostgreSQL, a real SMS provider and secrets, without dev tools', () => {
-    const config = loadConfig({
+  it('in production also refuses the sandbox passport check and bureaus (no real adapters yet)', () => {
+    const env = {
       NODE_ENV: 'production',
       DATABASE_URL: 'postgres://u@db/cc',
       SMS_PROVIDER: 'smsru',
       SMSRU_API_ID: 'key',
       APP_SECRET: 'x'.repeat(40),
       PUBLIC_URL: 'https://lk.example.ru',
-    });
+    };
+    const list = problems(env);
+    expect(list.map((p) => p.split(':')[0])).toEqual(['PASSPORT_PROVIDER', 'BUREAU_PROVIDER']);
+    expect(problems({ ...env, NODE_ENV: 'development', CRASHPOINTS: 'x' })).toEqual([]);
+    expect(problems({ ...env, CRASHPOINTS: 'scoring.before_commit' }).some((p) => p.startsWith('CRASHPOINTS'))).toBe(true);
+  });
+
+  it('outside production with a real SMS provider, the dev SMS page is off', () => {
+    const config = loadConfig({ SMS_PROVIDER: 'smsru', SMSRU_API_ID: 'key' });
     expect(config.devToolsEnabled).toBe(false);
     expect(config.sms).toMatchObject({ provider: 'smsru', apiId: 'key' });
   });

@@ -54,8 +54,11 @@ test('the cabinet sends a visitor without a session to the login page', async ({
 
 test('«Получить займ» on the landing page leads to the login with a way back to the cabinet', async ({ page }) => {
   await page.goto('/');
-  await page.getByRole('main').getByRole('link', { name: 'Получить займ' }).click();
-  await expect(page).toHaveURL(/\/login\?next=(%2F|\/)cabinet$/);
+  // The hero's button carries the calculator's choice (its defaults here).
+  await page.locator('.hero').getByRole('link', { name: 'Получить займ' }).click();
+  await expect(page).toHaveURL(
+    (url) => url.pathname === '/login' && url.searchParams.get('next') === '/cabinet?product=pdl&amount=10000&term=30',
+  );
   await expect(page.getByRole('heading', { level: 1 })).toBeFocused();
 });
 
@@ -82,6 +85,8 @@ for (const screen of SCREENS) {
   test(`${screen.path} fits 360 px without sideways scrolling`, async ({ page }, testInfo) => {
     await page.goto(screen.path);
     await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+    // The landing page's calculator renders just after the first paint.
+    if (screen.path === '/') await expect(page.locator('#calculator .calc-result')).toBeVisible();
     await expectNoHorizontalScroll(page);
     await saveScreenshot(page, testInfo, screen.name);
   });

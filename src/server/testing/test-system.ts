@@ -45,7 +45,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
 }
 
 export async function createTestSystem(
-  options: { env?: Record<string, string>; database?: Database; clock?: FakeClock } = {},
+  options: { env?: Record<string, string>; database?: Database; clock?: FakeClock; webRoot?: string } = {},
 ): Promise<TestSystem> {
   const config = testConfig(options.env);
   const logs: string[] = [];
@@ -62,7 +62,7 @@ export async function createTestSystem(
     ownsDatabase: false,
     clock,
     logger: createLogger({ level: config.logLevel, destination }),
-    webRoot: undefined,
+    webRoot: options.webRoot,
   });
   return {
     ...system,

@@ -48,6 +48,26 @@ describe('requests', () => {
     expect(fetchMock.mock.calls[0]).toMatchObject(['/api/auth/logout', { method: 'POST', body: '{}' }]);
   });
 
+  it('saves the loan choice with a JSON PUT', async () => {
+    const fetchMock = stubFetch(reply(200, { choice: { product: 'pdl', amount: 10000, term: 30, savedAt: 'x' }, quote: {} }));
+    await api.saveLoanChoice({ product: 'pdl', amount: 10_000, term: 30 });
+    expect(fetchMock).toHaveBeenCalledWith('/api/cabinet/loan-choice', {
+      method: 'PUT',
+      credentials: 'same-origin',
+      headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ product: 'pdl', amount: 10_000, term: 30 }),
+    });
+  });
+
+  it('asks for the pricing once per page, and again after a failure', async () => {
+    stubFetch(new TypeError('Failed to fetch'));
+    await expect(api.pricing()).rejects.toMatchObject({ code: 'network' });
+    const fetchMock = stubFetch(reply(200, { today: '2026-11-25', products: [], rules: {}, pskRanges: {} }));
+    await expect(api.pricing()).resolves.toMatchObject({ today: '2026-11-25' });
+    await api.pricing();
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+  });
+
   it('sends no body and no content type with a GET', async () => {
     const fetchMock = stubFetch(reply(200, []));
     await api.devSms('+79123456789');

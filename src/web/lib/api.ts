@@ -6,6 +6,11 @@
  * show: the server's own message when it sent one, ours for network failures and bare 5xx bodies.
  */
 
+import type { BusinessDate } from '../../core/dates';
+import type { Product } from '../../core/pricing/products';
+import type { Quote } from '../../core/pricing/quote';
+import type { LegalRules } from '../../core/pricing/rules';
+
 export const NETWORK_ERROR_MESSAGE =
   'Нет связи с сервером. Проверьте подключение к интернету и попробуйте ещё раз.';
 export const GENERIC_ERROR_MESSAGE = 'Что-то пошло не так. Попробуйте ещё раз через минуту.';
@@ -66,7 +71,7 @@ const toApiError = (status: number, body: unknown, retryAfterHeader: string | nu
   return new ApiError(status, code, message, retryAfterSec, fields, requestId);
 };
 
-const request = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
+const request = async <T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T> => {
   const init: RequestInit = {
     method,
     credentials: 'same-origin',
@@ -104,7 +109,20 @@ export type Verified = { phone: string };
 export type Me = { id: string; phone: string; createdAt: string };
 export type DevSms = { to: string; text: string; sentAt: string };
 
+export type PskRange = { minPercent: number; maxPercent: number };
+/** `GET /api/pricing`: the catalogue and rules the server prices with, on its business date. */
+export type Pricing = {
+  today: BusinessDate;
+  products: Product[];
+  rules: LegalRules;
+  pskRanges: Record<string, PskRange>;
+};
+export type SavedLoanChoice = { product: string; amount: number; term: number; savedAt: string };
+/** `quote` is null when the saved choice no longer prices today (the catalogue changed). */
+export type LoanChoiceReply = { choice: null } | { choice: SavedLoanChoice; quote: Quote | null };
+
 let clientConfig: Promise<ClientConfig> | undefined;
+let pricing: Promise<Pricing> | undefined;
 
 export const api = {
   /** Cached for the page's lifetime; a failure is not cached, so the next call retries. */
@@ -115,6 +133,17 @@ export const api = {
     });
     return clientConfig;
   },
+  /** Cached like the client config: the catalogue does not change while a page is open. */
+  pricing: (): Promise<Pricing> => {
+    pricing ??= request<Pricing>('GET', '/api/pricing').catch((error: unknown) => {
+      pricing = undefined;
+      throw error;
+    });
+    return pricing;
+  },
+  saveLoanChoice: (choice: { product: string; amount: number; term: number }) =>
+    request<{ choice: SavedLoanChoice; quote: Quote }>('PUT', '/api/cabinet/loan-choice', choice),
+  loanChoice: () => request<LoanChoiceReply>('GET', '/api/cabinet/loan-choice'),
   requestOtp: (phone: string) => request<OtpSent>('POST', '/api/auth/otp', { phone }),
   verifyOtp: (phone: string, code: string) => request<Verified>('POST', '/api/auth/verify', { phone, code }),
   logout: () => request<void>('POST', '/api/auth/logout', {}),

@@ -1,14 +1,29 @@
 import { useEffect, useState } from 'preact/hooks';
 import { Alert } from '../components/Alert';
+import { LoanChoiceCard } from '../components/LoanChoiceCard';
 import { Layout } from '../components/Layout';
-import { ApiError, type Me, api, errorMessage, fetchMe } from '../lib/api';
+import { ApiError, type LoanChoiceReply, type Me, api, errorMessage, fetchMe } from '../lib/api';
 import { useDocumentTitle } from '../lib/hooks';
+import { type LoanChoice, hasChoiceParams, parseChoiceQuery } from '../lib/loan-choice';
 import { formatPhone } from '../../core/phone';
-import { Link, navigate } from '../lib/router';
+import { Link, navigate, useRoute } from '../lib/router';
 
-type State = { kind: 'loading' } | { kind: 'ready'; me: Me } | { kind: 'failed'; message: string };
+type State = { kind: 'loading' } | { kind: 'ready'; me: Me; choice: LoanChoiceReply } | { kind: 'failed'; message: string };
 
-const LOGIN_PATH = '/login?next=/cabinet';
+/** The login, coming back here with whatever the address carries (the calculator's choice). */
+const loginPath = () => `/login?next=${encodeURIComponent(window.location.pathname + window.location.search)}`;
+
+/** Saves the choice «Получить займ» brought in the address; a refusal comes back as a message. */
+const saveChoice = async (choice: LoanChoice): Promise<string | null> => {
+  try {
+    await api.saveLoanChoice(choice);
+    return null;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) throw error;
+    const fields = error instanceof ApiError && error.fields ? Object.values(error.fields) : [];
+    return `Не удалось сохранить выбранный займ. ${fields.length ? fields.join(' ') : errorMessage(error)}`;
+  }
+};
 
 const formatDate = (iso: string): string | null => {
   const date = new Date(iso);
@@ -22,19 +37,40 @@ export const Cabinet = () => {
   const [attempt, setAttempt] = useState(0);
   const [isLoggingOut, setLoggingOut] = useState(false);
   const [logoutError, setLogoutError] = useState<string | null>(null);
+  const [choiceError, setChoiceError] = useState<string | null>(null);
+  const route = useRoute();
+  // The choice «Получить займ» brought, read once: the address is tidied to /cabinet after saving.
+  const [incoming] = useState(() => ({ choice: parseChoiceQuery(route.query), present: hasChoiceParams(route.query) }));
 
   useEffect(() => {
     let active = true;
     setState({ kind: 'loading' });
-    fetchMe()
-      .then((me) => {
-        if (!active) return;
-        if (me === null) navigate(LOGIN_PATH, { replace: true });
-        else setState({ kind: 'ready', me });
-      })
-      .catch((error: unknown) => {
-        if (active) setState({ kind: 'failed', message: errorMessage(error) });
-      });
+    const load = async () => {
+      const me = await fetchMe();
+      if (!active) return;
+      if (me === null) {
+        navigate(loginPath(), { replace: true });
+        return;
+      }
+      if (incoming.present && window.location.search !== '') {
+        if (incoming.choice) {
+          const problem = await saveChoice(incoming.choice);
+          if (!active) return;
+          setChoiceError(problem);
+        } else {
+          setChoiceError('Ссылка на выбранный займ повреждена. Выберите сумму и срок в калькуляторе ещё раз.');
+        }
+        // A reload or a shared link must not save the choice again.
+        navigate('/cabinet', { replace: true });
+      }
+      const choice = await api.loanChoice();
+      if (active) setState({ kind: 'ready', me, choice });
+    };
+    load().catch((error: unknown) => {
+      if (!active) return;
+      if (error instanceof ApiError && error.status === 401) navigate(loginPath(), { replace: true });
+      else setState({ kind: 'failed', message: errorMessage(error) });
+    });
     return () => {
       active = false;
     };
@@ -92,25 +128,34 @@ export const Cabinet = () => {
           </Alert>
         )}
 
-        {state.kind === 'ready' && <Dashboard me={state.me} />}
+        <Alert message={choiceError} />
+
+        {state.kind === 'ready' && <Dashboard me={state.me} choice={state.choice} />}
       </div>
     </Layout>
   );
 };
 
-const Dashboard = ({ me }: { me: Me }) => {
+const Dashboard = ({ me, choice }: { me: Me; choice: LoanChoiceReply }) => {
   const since = formatDate(me.createdAt);
   return (
     <>
       <p class="lead-small">Здравствуйте! Здесь будут ваши займы, платежи и история операций.</p>
       <div class="cards">
+        {choice.choice && <LoanChoiceCard choice={choice.choice} quote={choice.quote} />}
         <section class="card" aria-labelledby="loans-title">
           <h2 id="loans-title">Мои займы</h2>
           <p class="empty">У вас пока нет займов</p>
-          <p class="muted">Выберите сумму и срок в калькуляторе — переплату и дату возврата видно сразу.</p>
-          <Link href="/#calculator" class="btn btn-primary btn-block">
-            Получить займ
-          </Link>
+          {choice.choice ? (
+            <p class="muted">Оформленные займы, их платежи и договоры появятся здесь.</p>
+          ) : (
+            <>
+              <p class="muted">Выберите сумму и срок в калькуляторе — переплату и дату возврата видно сразу.</p>
+              <Link href="/#calculator" class="btn btn-primary btn-block">
+                Получить займ
+              </Link>
+            </>
+          )}
         </section>
         <section class="card" aria-labelledby="history-title">
           <h2 id="history-title">История операций</h2>

@@ -1,8 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
+import { DEFAULT_PRODUCTS } from '../../core/pricing/products';
+import { Calculator } from '../components/Calculator';
 import { Layout } from '../components/Layout';
 import { fetchMe } from '../lib/api';
 import { useDocumentTitle } from '../lib/hooks';
-import { Link } from '../lib/router';
+import { type LoanChoice, cabinetPathFor, initialChoice, loginPathFor, parseChoiceQuery } from '../lib/loan-choice';
+import { Link, useRoute } from '../lib/router';
 
 const STEPS = [
   'Выберите сумму и срок в калькуляторе — сразу видно переплату и дату возврата.',
@@ -14,6 +17,26 @@ const STEPS = [
 export const Landing = () => {
   useDocumentTitle('CarCapital');
   const [isSignedIn, setSignedIn] = useState(false);
+  const route = useRoute();
+  // The choice in the address (the cabinet's «Изменить») is read once, when the page opens.
+  const [fromQuery] = useState(() => parseChoiceQuery(route.query));
+  const [choice, setChoice] = useState<LoanChoice>(() => initialChoice(DEFAULT_PRODUCTS, fromQuery)!);
+  // Both «Получить займ» carry the choice: through the login, or straight to the cabinet.
+  const loanHref = isSignedIn ? cabinetPathFor : loginPathFor;
+  // Same values, same object: no re-render of the page for a choice that did not change.
+  const onChoiceChange = (next: LoanChoice) =>
+    setChoice((current) =>
+      current.product === next.product && current.amount === next.amount && current.term === next.term ? current : next,
+    );
+  // The calculator's first render (every figure and the ПСК range) is the page's largest piece of
+  // script work: it runs in a task of its own after the first paint, so the page answers input
+  // sooner. A visitor sent straight to #calculator gets it in the first render.
+  const [isCalculatorShown, setCalculatorShown] = useState(() => route.hash === 'calculator');
+  useEffect(() => {
+    if (isCalculatorShown) return;
+    const timer = window.setTimeout(() => setCalculatorShown(true), 0);
+    return () => window.clearTimeout(timer);
+  }, []);
 
   useEffect(() => {
     let active = true;
@@ -50,7 +73,7 @@ export const Landing = () => {
             Заявка с телефона за несколько минут. Сумму к возврату, переплату и дату возврата вы увидите
             до подписания договора.
           </p>
-          <Link href="/login?next=/cabinet" class="btn btn-primary btn-large">
+          <Link href={loanHref(choice)} class="btn btn-primary btn-large">
             Получить займ
           </Link>
           <ul class="benefits">
@@ -62,7 +85,11 @@ export const Landing = () => {
         </div>
       </section>
 
-      <CalculatorPlaceholder />
+      {isCalculatorShown ? (
+        <Calculator fromQuery={fromQuery} loanHref={loanHref} onChoiceChange={onChoiceChange} />
+      ) : (
+        <CalculatorShell />
+      )}
 
       <section class="section" aria-labelledby="steps-title">
         <div class="container">
@@ -78,21 +105,12 @@ export const Landing = () => {
   );
 };
 
-/**
- * PLACEHOLDER: the loan calculator arrives with a later issue and replaces this component. Keep the
- * `id="calculator"` anchor: the cabinet's «Получить займ» links to `/#calculator`.
- */
-const CalculatorPlaceholder = () => (
+/** Holds the calculator's place (and its `#calculator` anchor) for the moment before it renders. */
+const CalculatorShell = () => (
   <section id="calculator" class="section section-muted" aria-labelledby="calculator-title" tabindex={-1}>
     <div class="container">
       <h2 id="calculator-title">Калькулятор займа</h2>
-      <div class="card card-placeholder">
-        <p>
-          Скоро здесь появится калькулятор: выберите сумму и срок и сразу увидите переплату и дату
-          возврата.
-        </p>
-        <p class="muted">Пока можно войти в личный кабинет — он создастся по номеру телефона.</p>
-      </div>
+      <div class="calc calc-shell" />
     </div>
   </section>
 );

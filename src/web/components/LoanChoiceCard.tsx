@@ -1,0 +1,123 @@
+import { useEffect, useState } from 'preact/hooks';
+import { formatRubles } from '../../core/money';
+import { DEFAULT_PRODUCTS } from '../../core/pricing/products';
+import type { Quote } from '../../core/pricing/quote';
+import { type SavedLoanChoice, api } from '../lib/api';
+import { calculatorPathFor } from '../lib/loan-choice';
+import { formatDate, formatPaymentLine, formatPskPercent, formatTerm } from '../lib/loan-format';
+import { Link } from '../lib/router';
+
+/** The product's name from the server's catalogue, else the bundled one, else its code. */
+const useProductName = (code: string): string => {
+  const bundled = DEFAULT_PRODUCTS.find((p) => p.code === code)?.name ?? code;
+  const [name, setName] = useState(bundled);
+  useEffect(() => {
+    let active = true;
+    api
+      .pricing()
+      .then((pricing) => {
+        const found = Array.isArray(pricing?.products) ? pricing.products.find((p) => p.code === code) : undefined;
+        if (active && found && typeof found.name === 'string') setName(found.name);
+      })
+      .catch(() => {
+        // The bundled name stays.
+      });
+    return () => {
+      active = false;
+    };
+  }, [code]);
+  return name;
+};
+
+type LoanChoiceCardProps = { choice: SavedLoanChoice; quote: Quote | null };
+
+/**
+ * The loan picked in the calculator, priced by the server for today (the figures may differ from
+ * the day it was picked). Applications are the next step; until then the card says so plainly.
+ */
+export const LoanChoiceCard = ({ choice, quote: q }: LoanChoiceCardProps) => {
+  const name = useProductName(choice.product);
+  return (
+    <section class="card choice-card" aria-labelledby="choice-title" data-product={choice.product}>
+      <h2 id="choice-title">Выбранный займ</h2>
+      <p class="choice-product">{name}</p>
+      {q ? (
+        <ChoiceFigures quote={q} />
+      ) : (
+        <p class="calc-unavailable">
+          Условия изменились: займ {formatRubles(choice.amount * 100)} на выбранный срок сейчас недоступен. Выберите сумму и
+          срок заново.
+        </p>
+      )}
+      <Link href={calculatorPathFor(choice)} class="btn btn-secondary btn-block">
+        Изменить
+      </Link>
+      <p class="soon-note">
+        <strong>Заявка — скоро.</strong> Подать её можно будет здесь, в личном кабинете; пока мы сохранили ваш выбор.
+      </p>
+    </section>
+  );
+};
+
+const ChoiceFigures = ({ quote: q }: { quote: Quote }) => {
+  const paymentLine = formatPaymentLine(q);
+  return (
+    <>
+      <dl class="facts facts-grid">
+        <div>
+          <dt>Сумма</dt>
+          <dd data-figure="amount" data-kopecks={q.amountKopecks}>
+            {formatRubles(q.amountKopecks)}
+          </dd>
+        </div>
+        <div>
+          <dt>Срок</dt>
+          <dd data-figure="term" data-value={q.term} data-unit={q.termUnit}>
+            {formatTerm(q.term, q.termUnit)}
+          </dd>
+        </div>
+        <div>
+          <dt>ПСК</dt>
+          <dd>
+            <span data-figure="psk" data-value={q.pskPercent}>
+              {formatPskPercent(q.pskPercent)}
+            </span>{' '}
+            <span class="nowrap">
+              (<span data-figure="psk-kopecks" data-kopecks={q.pskKopecks}>{formatRubles(q.pskKopecks)}</span>)
+            </span>
+          </dd>
+        </div>
+        <div>
+          <dt>Переплата</dt>
+          <dd data-figure="overpayment" data-kopecks={q.overpaymentKopecks}>
+            {formatRubles(q.overpaymentKopecks)}
+          </dd>
+        </div>
+        <div>
+          <dt>Вернуть всего</dt>
+          <dd data-figure="total" data-kopecks={q.totalKopecks}>
+            {formatRubles(q.totalKopecks)}
+          </dd>
+        </div>
+        <div>
+          <dt>Дата возврата</dt>
+          <dd data-figure="return-date" data-value={q.returnDate}>
+            {formatDate(q.returnDate)}
+          </dd>
+        </div>
+        {paymentLine && (
+          <div class="facts-wide">
+            <dt>Платежи</dt>
+            <dd data-figure="payments" data-count={q.schedule.length}>
+              {paymentLine}
+            </dd>
+          </div>
+        )}
+      </dl>
+      <p class="muted small">
+        Расчёт на сегодня, <span data-figure="start-date" data-value={q.startDate}>{formatDate(q.startDate)}</span>: если
+        оформить займ позже, даты и суммы пересчитаются.
+      </p>
+    </>
+  );
+};
