@@ -149,6 +149,31 @@ export type ScoringChecksTable = {
   checked_at: Timestamp;
 };
 
+export type LedgerAccountsTable = {
+  id: string;
+  kind: string;
+  owner_id: string | null;
+  normal_side: 'debit' | 'credit';
+  allow_negative: ColumnType<boolean, boolean | undefined, boolean>;
+  balance_kopecks: ColumnType<number, number | undefined, number>;
+};
+
+export type LedgerTransactionsTable = {
+  id: string;
+  source: string;
+  external_id: string;
+  description: string;
+  posted_at: Timestamp;
+};
+
+export type LedgerEntriesTable = {
+  id: Generated<number>;
+  transaction_id: string;
+  account_id: string;
+  debit_kopecks: ColumnType<number, number | undefined, number>;
+  credit_kopecks: ColumnType<number, number | undefined, number>;
+};
+
 export type DB = {
   customers: CustomersTable;
   otp_challenges: OtpChallengesTable;
@@ -161,4 +186,7 @@ export type DB = {
   applications: ApplicationsTable;
   consents: ConsentsTable;
   scoring_checks: ScoringChecksTable;
+  ledger_accounts: LedgerAccountsTable;
+  ledger_transactions: LedgerTransactionsTable;
+  ledger_entries: LedgerEntriesTable;
 };
