@@ -22,6 +22,8 @@ export type OtpChallengesTable = {
   phone: string;
   purpose: OtpPurpose;
   session_id: string | null;
+  /** What a step-up code is for (for signing: application id and document hash). */
+  subject: ColumnType<string | null, string | null | undefined, string | null>;
   code_hash: Bytes;
   status: OtpStatus;
   attempts: ColumnType<number, number | undefined, number>;
@@ -87,7 +89,7 @@ export type LoanChoicesTable = {
   saved_at: Timestamp;
 };
 
-export type ApplicationStatus = 'draft' | 'scoring' | 'approved' | 'declined' | 'manual_review';
+export type ApplicationStatus = 'draft' | 'scoring' | 'approved' | 'declined' | 'manual_review' | 'signed';
 type Sealed = Bytes | null;
 
 export type ApplicationsTable = {
@@ -174,6 +176,81 @@ export type LedgerEntriesTable = {
   credit_kopecks: ColumnType<number, number | undefined, number>;
 };
 
+export type PayoutType = 'card' | 'sbp' | 'wallet' | 'cash';
+
+export type PayoutMethodsTable = {
+  application_id: string;
+  type: PayoutType;
+  details: ColumnType<Record<string, unknown>, string, string>;
+  holder_matched: boolean;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+};
+
+export type LoanStatus = 'cooling_off' | 'disbursing' | 'active' | 'refused' | 'payout_failed' | 'closed';
+
+export type LoansTable = {
+  id: string;
+  customer_id: string;
+  application_id: string;
+  status: LoanStatus;
+  product_code: string;
+  amount_kopecks: number;
+  term: number;
+  contract_date: string;
+  return_date: string;
+  total_kopecks: number;
+  psk_percent: ColumnType<string, number, number>;
+  quote: ColumnType<unknown, string, string>;
+  payout_type: PayoutType;
+  payout_at: Timestamp;
+  signed_at: Timestamp;
+  activated_at: Timestamp | null;
+  refused_at: Timestamp | null;
+  created_at: Timestamp;
+};
+
+export type SignaturesTable = {
+  id: string;
+  application_id: string;
+  loan_id: string;
+  document_sha256: string;
+  document: Bytes;
+  agreement_version: string;
+  phone: string;
+  challenge_id: string;
+  code_hash: Bytes;
+  session_id: string;
+  ip: string;
+  user_agent: string;
+  code_sent_at: Timestamp;
+  signed_at: Timestamp;
+};
+
+export type PayoutsTable = {
+  id: string;
+  loan_id: string;
+  provider: string;
+  idempotency_key: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  amount_kopecks: number;
+  provider_payout_id: string | null;
+  cash_code_ct: Bytes | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  last_error: string | null;
+  created_at: Timestamp;
+  completed_at: Timestamp | null;
+};
+
+export type SandboxPayoutsTable = {
+  idempotency_key: string;
+  provider_id: string;
+  type: PayoutType;
+  amount_kopecks: number;
+  cash_code: string | null;
+  created_at: Timestamp;
+};
+
 export type DB = {
   customers: CustomersTable;
   otp_challenges: OtpChallengesTable;
@@ -189,4 +266,9 @@ export type DB = {
   ledger_accounts: LedgerAccountsTable;
   ledger_transactions: LedgerTransactionsTable;
   ledger_entries: LedgerEntriesTable;
+  payout_methods: PayoutMethodsTable;
+  loans: LoansTable;
+  signatures: SignaturesTable;
+  payouts: PayoutsTable;
+  sandbox_payouts: SandboxPayoutsTable;
 };

@@ -96,6 +96,7 @@ export async function insertChallenge(
     phone: string;
     purpose: OtpPurpose;
     sessionId: string | null;
+    subject: string | null;
     codeHash: Buffer;
     createdAt: Date;
     expiresAt: Date;
@@ -109,6 +110,7 @@ export async function insertChallenge(
       phone: row.phone,
       purpose: row.purpose,
       session_id: row.sessionId,
+      subject: row.subject,
       code_hash: row.codeHash,
       status: 'active',
       created_at: row.createdAt,
@@ -125,18 +127,20 @@ export async function insertChallenge(
  */
 export async function takeGuess(
   trx: Transaction<DB>,
-  params: { phone: string; purpose: OtpPurpose; now: Date; maxAttempts: number },
+  params: { phone: string; purpose: OtpPurpose; sessionId: string | null; subject: string | null; now: Date; maxAttempts: number },
 ) {
-  return trx
+  let query = trx
     .updateTable('otp_challenges')
     .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
     .where('phone', '=', params.phone)
     .where('purpose', '=', params.purpose)
     .where('status', '=', 'active')
     .where('expires_at', '>', params.now)
-    .where('attempts', '<', params.maxAttempts)
-    .returning(['id', 'code_hash', 'attempts', 'session_id'])
-    .executeTakeFirst();
+    .where('attempts', '<', params.maxAttempts);
+  // A step-up code works only in the session that asked for it, for the thing it was sent for.
+  if (params.sessionId !== null) query = query.where('session_id', '=', params.sessionId);
+  if (params.subject !== null) query = query.where('subject', '=', params.subject);
+  return query.returning(['id', 'code_hash', 'attempts', 'session_id', 'created_at']).executeTakeFirst();
 }
 
 export async function setChallengeStatus(

@@ -60,7 +60,7 @@ export function loginCodeText(code: string): string {
 
 export async function requestCode(
   deps: AuthDeps,
-  input: { phone: string; purpose: OtpPurpose; sessionId: string | null },
+  input: { phone: string; purpose: OtpPurpose; sessionId: string | null; subject?: string | null; text?: (code: string) => string },
   meta: RequestMeta,
 ): Promise<{ resendAfterSec: number; expiresInSec: number }> {
   const phone = parsePhone(input.phone);
@@ -107,6 +107,7 @@ export async function requestCode(
       phone,
       purpose: input.purpose,
       sessionId: input.sessionId,
+      subject: input.subject ?? null,
       codeHash: hashCode(deps.keys, challengeId, code),
       createdAt: now,
       expiresAt: new Date(now.getTime() + otp.ttlSec * SECOND_MS),
@@ -115,7 +116,7 @@ export async function requestCode(
     await repo.recordSend(trx, { phone, prefix, ip: meta.ip, at: now });
     await queueSms(deps, trx, {
       to: phone,
-      text: loginCodeText(code),
+      text: (input.text ?? loginCodeText)(code),
       kind: input.purpose === 'login' ? 'login_code' : 'step_up_code',
     });
     return { limited: 0 };
@@ -150,34 +151,8 @@ export async function verifyLoginCode(
     const state = await repo.getPhoneAuthState(trx, phone);
     if (state?.locked_at) return { kind: 'locked' };
 
-    const challenge = await repo.takeGuess(trx, {
-      phone,
-      purpose: 'login',
-      now,
-      maxAttempts: deps.config.otp.maxAttempts,
-    });
-    if (!challenge) return { kind: 'invalid' };
-
-    const expected = Buffer.from(challenge.code_hash);
-    const actual = hashCode(deps.keys, challenge.id, input.code);
-    if (!constantTimeEqual(expected, actual)) {
-      if (challenge.attempts >= deps.config.otp.maxAttempts) {
-        await repo.setChallengeStatus(trx, challenge.id, 'dead', null);
-      }
-      const failures = await repo.addPhoneFailure(trx, phone, now);
-      if (failures >= FAILURES_FOR_LOCK) {
-        await repo.setPhoneRestriction(trx, phone, { lockedAt: now, now });
-      } else if (challenge.attempts >= deps.config.otp.maxAttempts) {
-        const dead = await repo.countDeadChallengesSince(trx, phone, new Date(now.getTime() - HOUR_MS));
-        if (dead >= DEAD_CODES_FOR_COOLDOWN) {
-          await repo.setPhoneRestriction(trx, phone, { cooldownUntil: new Date(now.getTime() + COOLDOWN_MS), now });
-        }
-      }
-      return { kind: 'invalid' };
-    }
-
-    if (!(await repo.setChallengeStatus(trx, challenge.id, 'used', now))) return { kind: 'invalid' };
-    await repo.resetPhoneFailures(trx, phone, now);
+    const checked = await checkCode(deps, trx, { phone, purpose: 'login', sessionId: null, subject: null, code: input.code, now });
+    if (checked.kind !== 'ok') return { kind: 'invalid' };
     const customer = await repo.upsertCustomerByPhone(trx, { id: deps.random.uuid(), phone, now });
     if (input.currentToken) await repo.revokeSessionByTokenHash(trx, sha256(input.currentToken), now);
     const token = deps.random.sessionToken();
@@ -197,6 +172,50 @@ export async function verifyLoginCode(
     token: outcome.token,
     customer: { id: outcome.customer.id, phone: outcome.customer.phone, createdAt: outcome.customer.created_at },
   };
+}
+
+export type CodeCheck = { kind: 'ok'; challengeId: string; codeHash: Buffer; sentAt: Date } | { kind: 'invalid' };
+
+/**
+ * Takes one guess at the live code for (phone, purpose[, session, subject]) inside the caller's
+ * transaction. A right code is marked used (single use); a wrong one counts against the code
+ * (dead after `maxAttempts`) and against the phone (cool-down, lock). The caller commits either way,
+ * so wrong guesses are never rolled back.
+ */
+export async function checkCode(
+  deps: AuthDeps,
+  trx: Parameters<typeof repo.takeGuess>[0],
+  input: { phone: string; purpose: OtpPurpose; sessionId: string | null; subject: string | null; code: string; now: Date },
+): Promise<CodeCheck> {
+  const { phone, now } = input;
+  const challenge = await repo.takeGuess(trx, {
+    phone,
+    purpose: input.purpose,
+    sessionId: input.sessionId,
+    subject: input.subject,
+    now,
+    maxAttempts: deps.config.otp.maxAttempts,
+  });
+  if (!challenge) return { kind: 'invalid' };
+  const expected = Buffer.from(challenge.code_hash);
+  if (!constantTimeEqual(expected, hashCode(deps.keys, challenge.id, input.code))) {
+    if (challenge.attempts >= deps.config.otp.maxAttempts) {
+      await repo.setChallengeStatus(trx, challenge.id, 'dead', null);
+    }
+    const failures = await repo.addPhoneFailure(trx, phone, now);
+    if (failures >= FAILURES_FOR_LOCK) {
+      await repo.setPhoneRestriction(trx, phone, { lockedAt: now, now });
+    } else if (challenge.attempts >= deps.config.otp.maxAttempts) {
+      const dead = await repo.countDeadChallengesSince(trx, phone, new Date(now.getTime() - HOUR_MS));
+      if (dead >= DEAD_CODES_FOR_COOLDOWN) {
+        await repo.setPhoneRestriction(trx, phone, { cooldownUntil: new Date(now.getTime() + COOLDOWN_MS), now });
+      }
+    }
+    return { kind: 'invalid' };
+  }
+  if (!(await repo.setChallengeStatus(trx, challenge.id, 'used', now))) return { kind: 'invalid' };
+  await repo.resetPhoneFailures(trx, phone, now);
+  return { kind: 'ok', challengeId: challenge.id, codeHash: expected, sentAt: challenge.created_at };
 }
 
 export type Actor = { kind: 'customer'; customerId: string; sessionId: string; phone: string; customerCreatedAt: Date };
