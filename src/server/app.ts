@@ -24,6 +24,9 @@ import { loanChoiceRoutes } from './modules/loan-choices/loan-choices.routes';
 import { pricingRoutes } from './modules/pricing/pricing.routes';
 import type { Pricing } from './modules/pricing/pricing.service';
 import type { SandboxSmsProvider } from './providers/sms/sandbox';
+import type { PayoutProvider } from './providers/payouts/port';
+import { signingRoutes } from './modules/contracts/signing.routes';
+import { loanRoutes } from './modules/loans/loans.routes';
 import type { Random } from './random';
 import { maskSecretsInUrl } from './logging';
 
@@ -36,6 +39,8 @@ export type AppDeps = {
   logger: Logger;
   jobs: JobQueue;
   pricing: Pricing;
+  payouts: PayoutProvider;
+  crashpoint: (name: string) => void;
   /** Present when the sandbox SMS provider is in use. */
   sandboxSms: SandboxSmsProvider | null;
   /** Where the built web app lives; absent in API-only tests. */
@@ -96,13 +101,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return actor;
   };
 
+  const applicationDeps = { db: deps.db, clock: deps.clock, random: deps.random, keys: deps.keys, jobs: deps.jobs, pricing: deps.pricing };
   const devSms = config.devToolsEnabled && deps.sandboxSms !== null;
   const routes: AnyRouteSpec[] = [
     ...healthRoutes({ db: deps.db, devSms }),
     ...authRoutes({ ...authDeps, cookie }),
     ...pricingRoutes({ pricing: deps.pricing }),
     ...loanChoiceRoutes({ db: deps.db, clock: deps.clock, pricing: deps.pricing }),
-    ...applicationRoutes({ db: deps.db, clock: deps.clock, random: deps.random, keys: deps.keys, jobs: deps.jobs, pricing: deps.pricing }),
+    ...applicationRoutes(applicationDeps),
+    ...signingRoutes({ ...applicationDeps, payouts: deps.payouts, auth: authDeps }),
+    ...loanRoutes({ ...applicationDeps, logger: deps.logger, payouts: deps.payouts, crashpoint: deps.crashpoint }),
     ...(devSms && deps.sandboxSms ? devRoutes({ sandboxSms: deps.sandboxSms }) : []),
   ];
   registerRoutes(app, routes, requireCustomer);

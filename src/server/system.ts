@@ -23,6 +23,10 @@ import type { BureauProvider } from './providers/bureau/port';
 import type { PassportCheckProvider } from './providers/passport/port';
 import { createSandboxPassportCheck } from './providers/passport/sandbox';
 import { createSandboxControl, type SandboxControl } from './providers/sandbox-control';
+import { createSandboxPayouts, type SandboxPayouts } from './providers/payouts/sandbox';
+import { readQuestionnaire } from './modules/applications/applications.service';
+import { sbpNameOf } from './modules/contracts/signing.service';
+import { createDisburseHandler, DISBURSE_QUEUE, PAYOUT_RETRY_LIMIT, releaseDueLoans, RELEASE_QUEUE } from './modules/loans/loans.service';
 
 /**
  * Wires one process: database → migrations → providers → job queue → HTTP app. main.ts and the
@@ -33,6 +37,8 @@ export type System = {
   app: FastifyInstance;
   /** Latency and failure switches of the sandbox passport check and bureaus. */
   sandboxProviders: SandboxControl;
+  /** The sandbox payout provider and its own switches. */
+  sandboxPayouts: SandboxPayouts & { control: SandboxControl };
   database: Database;
   jobs: JobQueue;
   clock: Clock;
@@ -97,6 +103,35 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
   // The four qualified bureaus: all are asked about a self-ban; the first gives the credit report.
   const bureaus: BureauProvider[] = ['nbki', 'okb', 'scoring-bureau', 'kbrs'].map((name) => createSandboxBureau(`${name}-sandbox`, sandboxProviders));
 
+  const payoutControl = createSandboxControl(config.providers.sandboxLatencyMs);
+  const sandboxPayouts = Object.assign(
+    createSandboxPayouts({
+      db: database.db,
+      clock,
+      control: payoutControl,
+      // The sandbox "banks" know the borrower by the name in their latest application.
+      holderOf: async (phone) => {
+        const row = await database.db
+          .selectFrom('applications')
+          .innerJoin('customers', 'customers.id', 'applications.customer_id')
+          .selectAll('applications')
+          .where('customers.phone', '=', phone)
+          .orderBy('applications.created_at', 'desc')
+          .executeTakeFirst();
+        if (!row) return null;
+        const q = readQuestionnaire(keys, row);
+        return q.lastName && q.firstName ? sbpNameOf({ lastName: q.lastName, firstName: q.firstName, middleName: q.middleName }) : null;
+      },
+    }),
+    { control: payoutControl },
+  );
+  const crashpoint = (name: string) => {
+    if (config.crashpoints.includes(name)) {
+      logger.warn({ crashpoint: name }, 'crash point reached: killing the process (test only)');
+      process.kill(process.pid, 'SIGKILL');
+    }
+  };
+
   const jobs = createJobQueue(database, logger, { maintenanceIntervalSec: config.jobsMaintenanceSec });
   jobs.define({
     name: SMS_QUEUE,
@@ -114,18 +149,23 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
       passportCheck,
       bureaus,
       providerTimeoutMs: config.providers.timeoutMs,
-      crashpoint: (name) => {
-        if (config.crashpoints.includes(name)) {
-          logger.warn({ crashpoint: name }, 'crash point reached: killing the process (test only)');
-          process.kill(process.pid, 'SIGKILL');
-        }
-      },
+      crashpoint,
     }),
     retryLimit: SCORING_RETRY_LIMIT,
     retryDelaySec: 1,
     pollingIntervalSec: 0.5,
     expireInSeconds: config.scoringJobExpireSec,
   });
+  const loanDeps = { db: database.db, clock, random, keys, jobs, logger, payouts: sandboxPayouts, crashpoint };
+  jobs.define({
+    name: DISBURSE_QUEUE,
+    handler: createDisburseHandler(loanDeps),
+    retryLimit: PAYOUT_RETRY_LIMIT,
+    retryDelaySec: 2,
+    pollingIntervalSec: 0.5,
+    expireInSeconds: Math.max(90, config.scoringJobExpireSec),
+  });
+  jobs.define({ name: RELEASE_QUEUE, handler: async () => void (await releaseDueLoans(loanDeps)), cron: '* * * * *', retryLimit: 1 });
   await jobs.start({ runWorkers: config.runWorkers });
 
   const app = await buildApp({
@@ -138,6 +178,8 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
     jobs,
     pricing,
     sandboxSms,
+    payouts: sandboxPayouts,
+    crashpoint,
     webRoot: 'webRoot' in overrides ? overrides.webRoot : DEFAULT_WEB_ROOT,
   });
   await app.ready();
@@ -145,6 +187,7 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
   return {
     app,
     sandboxProviders,
+    sandboxPayouts,
     database,
     jobs,
     clock,

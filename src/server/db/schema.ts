@@ -237,6 +237,7 @@ export type PayoutsTable = {
   provider_payout_id: string | null;
   cash_code_ct: Bytes | null;
   attempts: ColumnType<number, number | undefined, number>;
+  claimed_until: ColumnType<Date | null, Date | null | undefined, Date | null>;
   last_error: string | null;
   created_at: Timestamp;
   completed_at: Timestamp | null;

@@ -24,6 +24,8 @@ export type QueueDefinition = {
   pollingIntervalSec?: number;
   /** A job running longer than this (its worker died) is failed and retried. */
   expireInSeconds?: number;
+  /** Also run on this cron schedule (pg-boss keeps one schedule across all processes). */
+  cron?: string;
 };
 
 export type JobQueue = {
@@ -78,6 +80,7 @@ export function createJobQueue(database: Database, logger: Logger, options: { ma
           retryBackoff: true,
           ...(definition.expireInSeconds ? { expireInSeconds: definition.expireInSeconds } : {}),
         });
+        if (definition.cron) await boss.schedule(definition.name, definition.cron, {}, { tz: 'Europe/Moscow' });
         if (runWorkers) {
           await boss.work(
             definition.name,

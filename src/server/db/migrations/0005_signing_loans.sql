@@ -80,6 +80,8 @@ CREATE TABLE payouts (
   -- For cash: the transfer code the borrower shows at a Золотая Корона point (sealed).
   cash_code_ct        bytea,
   attempts            integer NOT NULL DEFAULT 0,
+  -- The run that may call the provider now; another run waits until this lease has passed.
+  claimed_until       timestamptz,
   last_error          text,
   created_at          timestamptz NOT NULL,
   completed_at        timestamptz

@@ -81,7 +81,7 @@ const QuestionnaireReply = z.object({
 
 export const ApplicationReply = z.object({
   id: z.uuid(),
-  status: z.enum(['draft', 'scoring', 'approved', 'declined', 'manual_review']),
+  status: z.enum(['draft', 'scoring', 'approved', 'declined', 'manual_review', 'signed']),
   product: z.string(),
   amount: z.number().int(),
   term: z.number().int(),

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { defineRoute, type AnyRouteSpec } from '../../http/routes';
+import { ErrorReply } from '../auth/auth.schemas';
+import * as loans from './loans.service';
+
+const idOf = (request: { params: unknown }) => (request.params as { id: string }).id;
+
+const LoanReply = z.object({
+  id: z.uuid(),
+  status: z.enum(['cooling_off', 'disbursing', 'active', 'refused', 'payout_failed', 'closed']),
+  product: z.string(),
+  amountKopecks: z.number().int(),
+  totalKopecks: z.number().int(),
+  pskPercent: z.number(),
+  contractDate: z.string(),
+  returnDate: z.string(),
+  payoutType: z.string(),
+  payoutAt: z.iso.datetime(),
+  signedAt: z.iso.datetime(),
+  activatedAt: z.iso.datetime().nullable(),
+  refusedAt: z.iso.datetime().nullable(),
+  canRefuse: z.boolean(),
+  cashCode: z.string().nullable(),
+  schedule: z.array(z.object({ date: z.string(), principalKopecks: z.number(), interestKopecks: z.number(), totalKopecks: z.number() })),
+});
+
+export function loanRoutes(deps: loans.LoanDeps): AnyRouteSpec[] {
+  return [
+    defineRoute({
+      method: 'GET',
+      url: '/api/loans',
+      tag: 'loans',
+      summary: 'The customer\u2019s loans with their status',
+      auth: 'customer',
+      responses: { 200: z.array(LoanReply), 401: ErrorReply },
+      handler: ({ actor }) => loans.listLoans(deps, actor),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/loans/:id',
+      tag: 'loans',
+      summary: 'One loan',
+      auth: 'customer',
+      responses: { 200: LoanReply, 401: ErrorReply, 404: ErrorReply },
+      handler: ({ actor, request }) => loans.getLoan(deps, actor, idOf(request)),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/loans/:id/refuse',
+      tag: 'loans',
+      summary: 'Refuse the loan during cooling-off: nothing is paid out, nothing is owed',
+      auth: 'customer',
+      responses: { 200: LoanReply, 401: ErrorReply, 404: ErrorReply, 409: ErrorReply },
+      handler: ({ actor, request }) => loans.refuseLoan(deps, actor, idOf(request)),
+    }),
+  ];
+}

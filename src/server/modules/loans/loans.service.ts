@@ -1,0 +1,233 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Clock } from '../../../core/clock';
+import { formatRubles } from '../../../core/money';
+import type { Quote } from '../../../core/pricing/quote';
+import type { Keys } from '../../crypto';
+import type { DB, LoanStatus } from '../../db/schema';
+import { AppError } from '../../errors';
+import type { JobQueue } from '../../jobs/queue';
+import { openField, sealField } from '../../pii';
+import { ProviderError } from '../../providers/errors';
+import type { PayoutProvider } from '../../providers/payouts/port';
+import type { Random } from '../../random';
+import { readQuestionnaire } from '../applications/applications.service';
+import * as applicationsRepo from '../applications/applications.repo';
+import type { Actor } from '../auth/auth.service';
+import { accounts, post } from '../ledger/ledger.service';
+import { queueSms } from '../notifications/sms-outbox';
+
+/**
+ * Loans from signature to money in hand: cooling-off, refusal, and the payout job — one payout per
+ * loan whatever the retries, crashes or parallel runs (the provider's idempotency key is the loan
+ * id; the local record and the ledger posting are conditional on the loan still disbursing).
+ */
+
+export const DISBURSE_QUEUE = 'loans.disburse';
+export const RELEASE_QUEUE = 'loans.release';
+export const PAYOUT_RETRY_LIMIT = 5;
+/** How long one run holds the right to call the provider; a crashed run's lease simply runs out. */
+export const PAYOUT_LEASE_MS = 60_000;
+
+export type LoanDeps = {
+  db: Kysely<DB>;
+  clock: Clock;
+  random: Random;
+  keys: Keys;
+  jobs: JobQueue;
+  logger: Logger;
+  payouts: PayoutProvider;
+  crashpoint: (name: string) => void;
+};
+
+export type LoanView = {
+  id: string;
+  status: LoanStatus;
+  product: string;
+  amountKopecks: number;
+  totalKopecks: number;
+  pskPercent: number;
+  contractDate: string;
+  returnDate: string;
+  payoutType: string;
+  payoutAt: string;
+  signedAt: string;
+  activatedAt: string | null;
+  refusedAt: string | null;
+  canRefuse: boolean;
+  cashCode: string | null;
+  schedule: Quote['schedule'];
+};
+
+async function view(deps: Pick<LoanDeps, 'db' | 'keys'>, row: Awaited<ReturnType<typeof ownLoans>>[number]): Promise<LoanView> {
+  const payout = await deps.db.selectFrom('payouts').select(['id', 'cash_code_ct']).where('loan_id', '=', row.id).executeTakeFirst();
+  const cashCode =
+    payout?.cash_code_ct && row.status === 'active'
+      ? openField(deps.keys, { table: 'payouts', column: 'cash_code_ct', rowId: payout.id }, payout.cash_code_ct)
+      : null;
+  return {
+    id: row.id,
+    status: row.status,
+    product: row.product_code,
+    amountKopecks: row.amount_kopecks,
+    totalKopecks: row.total_kopecks,
+    pskPercent: Number(row.psk_percent),
+    contractDate: row.contract_date,
+    returnDate: row.return_date,
+    payoutType: row.payout_type,
+    payoutAt: row.payout_at.toISOString(),
+    signedAt: row.signed_at.toISOString(),
+    activatedAt: row.activated_at?.toISOString() ?? null,
+    refusedAt: row.refused_at?.toISOString() ?? null,
+    canRefuse: row.status === 'cooling_off',
+    cashCode,
+    schedule: (row.quote as Quote).schedule,
+  };
+}
+
+function ownLoans(db: Kysely<DB>, customerId: string) {
+  return db.selectFrom('loans').selectAll().where('customer_id', '=', customerId).orderBy('created_at', 'desc').execute();
+}
+
+export async function listLoans(deps: LoanDeps, actor: Actor): Promise<LoanView[]> {
+  const rows = await ownLoans(deps.db, actor.customerId);
+  return Promise.all(rows.map((row) => view(deps, row)));
+}
+
+async function ownLoanOrNotFound(deps: LoanDeps, actor: Actor, id: string) {
+  const row = /^[0-9a-f-]{36}$/i.test(id)
+    ? await deps.db.selectFrom('loans').selectAll().where('id', '=', id).where('customer_id', '=', actor.customerId).executeTakeFirst()
+    : undefined;
+  if (!row) throw new AppError('not_found', 'Займ не найден.');
+  return row;
+}
+
+export async function getLoan(deps: LoanDeps, actor: Actor, id: string): Promise<LoanView> {
+  return view(deps, await ownLoanOrNotFound(deps, actor, id));
+}
+
+/** ст. 11 353-ФЗ: before the money leaves, the borrower may refuse — at no cost. */
+export async function refuseLoan(deps: LoanDeps, actor: Actor, id: string): Promise<LoanView> {
+  const row = await ownLoanOrNotFound(deps, actor, id);
+  const refused = await deps.db.transaction().execute(async (trx) => {
+    const now = deps.clock.now();
+    const result = await trx
+      .updateTable('loans')
+      .set({ status: 'refused', refused_at: now })
+      .where('id', '=', row.id)
+      .where('status', '=', 'cooling_off')
+      .executeTakeFirst();
+    if (result.numUpdatedRows !== 1n) return false;
+    await queueSms(deps, trx, { to: actor.phone, text: 'CarCapital: вы отказались от займа. Деньги не отправлены, вы ничего не должны.', kind: 'notice' });
+    return true;
+  });
+  if (!refused) throw new AppError('conflict', 'Отказаться можно только до выдачи денег.');
+  return getLoan(deps, actor, id);
+}
+
+/** Moves loans whose cooling-off has ended to payout (run every minute, and by tests). */
+export async function releaseDueLoans(deps: Pick<LoanDeps, 'db' | 'clock' | 'jobs'>): Promise<number> {
+  return deps.db.transaction().execute(async (trx) => {
+    const released = await trx
+      .updateTable('loans')
+      .set({ status: 'disbursing' })
+      .where('status', '=', 'cooling_off')
+      .where('payout_at', '<=', deps.clock.now())
+      .returning('id')
+      .execute();
+    for (const { id } of released) await deps.jobs.enqueue(trx, DISBURSE_QUEUE, { loanId: id });
+    return released.length;
+  });
+}
+
+export function createDisburseHandler(deps: LoanDeps) {
+  return async (data: Record<string, unknown>): Promise<void> => {
+    const loanId = String(data.loanId);
+    const loan = await deps.db.selectFrom('loans').selectAll().where('id', '=', loanId).executeTakeFirst();
+    if (!loan || loan.status !== 'disbursing') return; // refused, already paid, or unknown
+    const application = (await applicationsRepo.findApplication(deps.db, loan.application_id))!;
+    const method = await deps.db.selectFrom('payout_methods').selectAll().where('application_id', '=', application.id).executeTakeFirstOrThrow();
+    const q = readQuestionnaire(deps.keys, application);
+    const phone = await applicationsRepo.customerPhone(deps.db, loan.customer_id);
+    const now = deps.clock.now();
+    await deps.db
+      .insertInto('payouts')
+      .values({
+        id: deps.random.uuid(),
+        loan_id: loan.id,
+        provider: deps.payouts.name,
+        idempotency_key: loan.id,
+        status: 'pending',
+        amount_kopecks: loan.amount_kopecks,
+        created_at: now,
+      })
+      .onConflict((oc) => oc.column('loan_id').doNothing())
+      .execute();
+    // Only the run holding the lease calls the provider: parallel runs of the same payout stop here.
+    const attempt = await deps.db
+      .updateTable('payouts')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1), claimed_until: new Date(now.getTime() + PAYOUT_LEASE_MS) }))
+      .where('loan_id', '=', loan.id)
+      .where('status', '=', 'pending')
+      .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', now)]))
+      .returning(['id', 'attempts'])
+      .executeTakeFirst();
+    if (!attempt) return;
+
+    let result;
+    try {
+      result = await deps.payouts.payout({
+        idempotencyKey: loan.id,
+        type: method.type as 'sbp' | 'cash',
+        amountKopecks: loan.amount_kopecks,
+        recipient: { phone, fullName: [q.lastName, q.firstName, q.middleName].filter(Boolean).join(' ') },
+        ...(method.type === 'sbp' ? { bankId: String((method.details as { bankId: string }).bankId) } : {}),
+      });
+    } catch (error) {
+      const message = error instanceof ProviderError ? error.message : 'unexpected error';
+      // Give the lease back so the retry (same idempotency key) may call again.
+      await deps.db.updateTable('payouts').set({ last_error: message.slice(0, 500), claimed_until: null }).where('id', '=', attempt.id).execute();
+      if (attempt.attempts < PAYOUT_RETRY_LIMIT) throw error; // retried with the same idempotency key
+      await deps.db.transaction().execute(async (trx) => {
+        await trx.updateTable('payouts').set({ status: 'failed' }).where('id', '=', attempt.id).where('status', '=', 'pending').execute();
+        await trx.updateTable('loans').set({ status: 'payout_failed' }).where('id', '=', loan.id).where('status', '=', 'disbursing').execute();
+        await queueSms(deps, trx, { to: phone, text: 'CarCapital: не удалось отправить деньги. Мы уже разбираемся и свяжемся с вами.', kind: 'notice' });
+      });
+      deps.logger.error({ loanId, err: message }, 'payout failed after retries; staff must look');
+      return;
+    }
+    deps.crashpoint('payout.after_provider');
+
+    await deps.db.transaction().execute(async (trx) => {
+      const now = deps.clock.now();
+      const completed = await trx
+        .updateTable('payouts')
+        .set({
+          status: 'succeeded',
+          provider_payout_id: result.providerPayoutId,
+          completed_at: now,
+          cash_code_ct: result.cashCode ? sealField(deps.keys, { table: 'payouts', column: 'cash_code_ct', rowId: attempt.id }, result.cashCode) : null,
+        })
+        .where('id', '=', attempt.id)
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      if (completed.numUpdatedRows !== 1n) return;
+      await trx.updateTable('loans').set({ status: 'active', activated_at: now }).where('id', '=', loan.id).where('status', '=', 'disbursing').execute();
+      await post(trx, deps.random, {
+        source: 'payout',
+        externalId: loan.id,
+        description: 'Выдача займа',
+        at: now,
+        lines: [
+          { account: accounts.loanPrincipal(loan.id), debitKopecks: loan.amount_kopecks },
+          { account: accounts.payoutClearing(deps.payouts.name), creditKopecks: loan.amount_kopecks },
+        ],
+      });
+      const text =
+        method.type === 'cash'
+          ? `CarCapital: перевод ${formatRubles(loan.amount_kopecks)} готов к получению в «Золотой Короне». Код перевода — в личном кабинете; с собой паспорт.`
+          : `CarCapital: ${formatRubles(loan.amount_kopecks)} отправлены на ваш счёт через СБП. Вернуть до ${loan.return_date}.`;
+      await queueSms(deps, trx, { to: phone, text, kind: 'notice' });
+    });
+  };
+}

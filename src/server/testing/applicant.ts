@@ -1,0 +1,67 @@
+import { expect } from 'vitest';
+import { personalInnWithCheckDigits } from '../../core/questionnaire';
+import { login, nextPhone, runJobs, TEST_ORIGIN, type TestSystem } from './test-system';
+
+export const CLEAN_INN = personalInnWithCheckDigits('7712345678');
+
+/** A complete, valid questionnaire for a clean adult (born 1990, passport issued 2010). */
+export function questionnaire(overrides: { passportNumber?: string; inn?: string; monthlyIncome?: number } = {}) {
+  return {
+    lastName: 'Иванова',
+    firstName: 'Мария',
+    middleName: 'Петровна',
+    birthDate: '1990-05-17',
+    birthPlace: 'г. Тверь',
+    passport: {
+      series: '4510',
+      number: overrides.passportNumber ?? '654321',
+      issuedAt: '2010-06-01',
+      issuer: 'ОВД района Арбат г. Москвы',
+      divisionCode: '770-001',
+    },
+    registrationAddress: 'г. Москва, ул. Арбат, д. 1, кв. 2',
+    actualAddress: 'г. Москва, ул. Арбат, д. 1, кв. 2',
+    inn: overrides.inn ?? CLEAN_INN,
+    email: 'maria@example.ru',
+    employment: { type: 'employed', employer: 'ООО «Ромашка»', monthlyIncome: overrides.monthlyIncome ?? 80_000, incomeSource: 'зарплата' },
+  };
+}
+
+/** The API as a logged-in browser would call it (same origin, JSON, the session cookie). */
+export function customerClient(sys: TestSystem, cookie: string) {
+  const send = (method: 'POST' | 'PATCH', url: string, body?: unknown) =>
+    sys.app.inject({
+      method,
+      url,
+      headers: { origin: TEST_ORIGIN, cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+    });
+  return {
+    cookie,
+    post: (url: string, body?: unknown) => send('POST', url, body),
+    get: (url: string) => sys.get(url, { cookie }),
+    create: (body: unknown = { product: 'pdl', amount: 10_000, term: 30 }) => send('POST', '/api/applications', body),
+    patch: (id: string, body: unknown) => send('PATCH', `/api/applications/${id}`, body),
+    consents: (id: string, kinds: string[] = ['personal_data', 'credit_history', 'simple_signature']) =>
+      send('POST', `/api/applications/${id}/consents`, { kinds }),
+    submit: (id: string) => send('POST', `/api/applications/${id}/submit`),
+  };
+}
+
+/** Logs in a new customer and takes an application all the way to a decision. */
+export async function decidedApplication(
+  sys: TestSystem,
+  loan = { product: 'pdl', amount: 10_000, term: 30 },
+  overrides: Parameters<typeof questionnaire>[0] = {},
+) {
+  const phone = nextPhone();
+  const api = customerClient(sys, await login(sys, phone));
+  const created = await api.create(loan);
+  expect(created.statusCode).toBe(201);
+  const id = created.json().id as string;
+  expect((await api.patch(id, questionnaire(overrides))).statusCode).toBe(200);
+  expect((await api.consents(id)).statusCode).toBe(200);
+  expect((await api.submit(id)).statusCode).toBe(202);
+  await runJobs(sys);
+  return { api, id, phone, application: (await api.get(`/api/applications/${id}`)).json() };
+}
