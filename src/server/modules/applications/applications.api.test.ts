@@ -2,36 +2,12 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { personalInnWithCheckDigits } from '../../../core/questionnaire';
 import { PERSONAS } from '../../providers/sandbox-personas';
+import { CLEAN_INN, questionnaire } from '../../testing/applicant';
 import { dumpDatabase } from '../../testing/test-database';
 import { login, nextPhone, runJobs, TEST_ORIGIN, useTestSystem, type TestSystem } from '../../testing/test-system';
 import { consentDocument } from '../consents/documents';
 
 const system = useTestSystem();
-
-const CLEAN_INN = personalInnWithCheckDigits('7712345678');
-
-/** A complete, valid questionnaire for a clean adult (born 1990, passport issued 2010). */
-function questionnaire(overrides: { passportNumber?: string; inn?: string; monthlyIncome?: number } = {}) {
-  return {
-    lastName: 'Иванова',
-    firstName: 'Мария',
-    middleName: 'Петровна',
-    birthDate: '1990-05-17',
-    birthPlace: 'г. Тверь',
-    passport: {
-      series: '4510',
-      number: overrides.passportNumber ?? '654321',
-      issuedAt: '2010-06-01',
-      issuer: 'ОВД района Арбат г. Москвы',
-      divisionCode: '770-001',
-    },
-    registrationAddress: 'г. Москва, ул. Арбат, д. 1, кв. 2',
-    actualAddress: 'г. Москва, ул. Арбат, д. 1, кв. 2',
-    inn: overrides.inn ?? CLEAN_INN,
-    email: 'maria@example.ru',
-    employment: { type: 'employed', employer: 'ООО «Ромашка»', monthlyIncome: overrides.monthlyIncome ?? 80_000, incomeSource: 'зарплата' },
-  };
-}
 
 function client(sys: TestSystem, cookie: string) {
   const send = (method: 'POST' | 'PATCH', url: string, body?: unknown) =>
