@@ -110,7 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...loanChoiceRoutes({ db: deps.db, clock: deps.clock, pricing: deps.pricing }),
     ...applicationRoutes(applicationDeps),
     ...signingRoutes({ ...applicationDeps, payouts: deps.payouts, auth: authDeps }),
-    ...loanRoutes({ ...applicationDeps, logger: deps.logger, payouts: deps.payouts, crashpoint: deps.crashpoint }),
+    ...loanRoutes({ ...applicationDeps, logger: deps.logger, payouts: deps.payouts, crashpoint: deps.crashpoint, payoutLeaseMs: config.jobExpireSec * 1000 }),
     ...(devSms && deps.sandboxSms ? devRoutes({ sandboxSms: deps.sandboxSms }) : []),
   ];
   registerRoutes(app, routes, requireCustomer);

@@ -51,8 +51,8 @@ const EnvSchema = z
     PROVIDER_TIMEOUT_MS: positiveInt.max(60_000).default(5_000),
     /** How often the job queue looks for stuck jobs (a crashed worker's) to retry. */
     JOBS_MAINTENANCE_SEC: positiveInt.default(60),
-    /** A scoring job still running after this long (its process died) is retried. */
-    SCORING_JOB_EXPIRE_SEC: positiveInt.default(60),
+    /** A scoring or payout job still running after this long (its process died) is retried. */
+    JOB_EXPIRE_SEC: positiveInt.default(60),
     /** Test-only crash points (comma-separated names); refused in production. */
     CRASHPOINTS: z.string().default(''),
     /** JSON product catalogue and legal rule table replacing the built-in ones (checked at start). */
@@ -119,7 +119,7 @@ export type Config = {
   pricing: { catalogueFile: string | undefined; legalRulesFile: string | undefined };
   providers: { passport: 'sandbox'; bureau: 'sandbox'; sandboxLatencyMs: number; timeoutMs: number };
   jobsMaintenanceSec: number;
-  scoringJobExpireSec: number;
+  jobExpireSec: number;
   crashpoints: string[];
   runWorkers: boolean;
   /** Dev-only tools (the sandbox SMS page) are on outside production with the sandbox provider. */
@@ -180,7 +180,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       timeoutMs: env.PROVIDER_TIMEOUT_MS,
     },
     jobsMaintenanceSec: env.JOBS_MAINTENANCE_SEC,
-    scoringJobExpireSec: env.SCORING_JOB_EXPIRE_SEC,
+    jobExpireSec: env.JOB_EXPIRE_SEC,
     crashpoints: env.CRASHPOINTS.split(',').map((s) => s.trim()).filter(Boolean),
     runWorkers: env.RUN_WORKERS,
     devToolsEnabled: env.NODE_ENV !== 'production' && env.SMS_PROVIDER === 'sandbox',

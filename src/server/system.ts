@@ -154,16 +154,16 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
     retryLimit: SCORING_RETRY_LIMIT,
     retryDelaySec: 1,
     pollingIntervalSec: 0.5,
-    expireInSeconds: config.scoringJobExpireSec,
+    expireInSeconds: config.jobExpireSec,
   });
-  const loanDeps = { db: database.db, clock, random, keys, jobs, logger, payouts: sandboxPayouts, crashpoint };
+  const loanDeps = { db: database.db, clock, random, keys, jobs, logger, payouts: sandboxPayouts, crashpoint, payoutLeaseMs: config.jobExpireSec * 1000 };
   jobs.define({
     name: DISBURSE_QUEUE,
     handler: createDisburseHandler(loanDeps),
     retryLimit: PAYOUT_RETRY_LIMIT,
     retryDelaySec: 2,
     pollingIntervalSec: 0.5,
-    expireInSeconds: Math.max(90, config.scoringJobExpireSec),
+    expireInSeconds: config.jobExpireSec,
   });
   jobs.define({ name: RELEASE_QUEUE, handler: async () => void (await releaseDueLoans(loanDeps)), cron: '* * * * *', retryLimit: 1 });
   await jobs.start({ runWorkers: config.runWorkers });

@@ -26,8 +26,7 @@ import { queueSms } from '../notifications/sms-outbox';
 export const DISBURSE_QUEUE = 'loans.disburse';
 export const RELEASE_QUEUE = 'loans.release';
 export const PAYOUT_RETRY_LIMIT = 5;
-/** How long one run holds the right to call the provider; a crashed run's lease simply runs out. */
-export const PAYOUT_LEASE_MS = 60_000;
+
 
 export type LoanDeps = {
   db: Kysely<DB>;
@@ -38,6 +37,11 @@ export type LoanDeps = {
   logger: Logger;
   payouts: PayoutProvider;
   crashpoint: (name: string) => void;
+  /**
+   * How long one run holds the right to call the provider; a crashed run's lease simply runs out.
+   * Equal to the job expiry, so the queue's retry of a crashed run finds the lease passed.
+   */
+  payoutLeaseMs: number;
 };
 
 export type LoanView = {
@@ -166,7 +170,7 @@ export function createDisburseHandler(deps: LoanDeps) {
     // Only the run holding the lease calls the provider: parallel runs of the same payout stop here.
     const attempt = await deps.db
       .updateTable('payouts')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1), claimed_until: new Date(now.getTime() + PAYOUT_LEASE_MS) }))
+      .set((eb) => ({ attempts: eb('attempts', '+', 1), claimed_until: new Date(now.getTime() + deps.payoutLeaseMs) }))
       .where('loan_id', '=', loan.id)
       .where('status', '=', 'pending')
       .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', now)]))

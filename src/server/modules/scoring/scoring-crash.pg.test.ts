@@ -45,7 +45,7 @@ describe('a scoring job interrupted by a server kill completes after restart, ex
       APP_SECRET,
       SANDBOX_LATENCY_MS: '0',
       JOBS_MAINTENANCE_SEC: '1',
-      SCORING_JOB_EXPIRE_SEC: '2',
+      JOB_EXPIRE_SEC: '2',
     };
     try {
       const first = await startServerProcess({ ...env, CRASHPOINTS: crashpoint });
