@@ -5,6 +5,8 @@ import { MISMATCH_BANK_ID } from '../../providers/payouts/sandbox';
 import { decidedApplication } from '../../testing/applicant';
 import { lastCodeFor, login, runJobs, useTestSystem } from '../../testing/test-system';
 import { ledgerProblems } from '../ledger/ledger.service';
+import { pdfText } from '../../testing/pdf-text';
+import { formatRubles } from '../../../core/money';
 import { releaseDueLoans } from '../loans/loans.service';
 
 const system = useTestSystem();
@@ -91,6 +93,34 @@ describe('signing and payout', () => {
   it('cannot sign before choosing how to receive the money', async () => {
     const { api, id } = await approved();
     expect((await api.post(`/api/applications/${id}/sign/otp`)).statusCode).toBe(409);
+  });
+});
+
+describe('the signed contract as a PDF', () => {
+  it('page 1 holds the ПСК box with the quote’s values, in Cyrillic; the text is the signed one', async () => {
+    const { api, loanId } = await signWithCash();
+    const response = await api.get(`/api/loans/${loanId}/contract.pdf`);
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('application/pdf');
+    expect(response.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
+    const loan = await system.database.db.selectFrom('loans').select('quote').executeTakeFirstOrThrow();
+    const quote = loan.quote as { pskPercent: number; pskKopecks: number };
+    const [page1 = ''] = await pdfText(response.rawPayload);
+    const squeezed = page1.replace(/\s+/g, '');
+    const psk = new Intl.NumberFormat('ru-RU', { minimumFractionDigits: 3 }).format(quote.pskPercent);
+    expect(squeezed).toContain('ПОЛНАЯСТОИМОСТЬЗАЙМА');
+    expect(squeezed).toContain(`${psk}%ГОДОВЫХ`);
+    expect(squeezed).toContain(formatRubles(quote.pskKopecks).replace(/\s+/g, ''));
+    expect(squeezed).toContain('ИНДИВИДУАЛЬНЫЕУСЛОВИЯ');
+    expect(squeezed).toContain('достигнет100%');
+    const evidence = await system.database.db.selectFrom('signatures').select('document_sha256').executeTakeFirstOrThrow();
+    expect(squeezed).toContain(evidence.document_sha256);
+  });
+
+  it('is not shown to another customer', async () => {
+    const { loanId } = await signWithCash();
+    const other = await approved();
+    expect((await other.api.get(`/api/loans/${loanId}/contract.pdf`)).statusCode).toBe(404);
   });
 });
 

@@ -45,6 +45,18 @@ export function loanRoutes(deps: loans.LoanDeps): AnyRouteSpec[] {
       handler: ({ actor, request }) => loans.getLoan(deps, actor, idOf(request)),
     }),
     defineRoute({
+      method: 'GET',
+      url: '/api/loans/:id/contract.pdf',
+      tag: 'loans',
+      summary: 'The signed individual terms as a PDF',
+      auth: 'customer',
+      responses: { 200: null, 401: ErrorReply, 404: ErrorReply },
+      handler: async ({ actor, request, reply }) => {
+        const { fileName, pdf } = await loans.contractPdf(deps, actor, idOf(request));
+        return reply.type('application/pdf').header('content-disposition', `inline; filename="${fileName}"`).send(pdf);
+      },
+    }),
+    defineRoute({
       method: 'POST',
       url: '/api/loans/:id/refuse',
       tag: 'loans',

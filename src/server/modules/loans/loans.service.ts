@@ -16,6 +16,8 @@ import * as applicationsRepo from '../applications/applications.repo';
 import type { Actor } from '../auth/auth.service';
 import { accounts, post } from '../ledger/ledger.service';
 import { queueSms } from '../notifications/sms-outbox';
+import { renderContractPdf } from '../contracts/pdf';
+import { maskPhone } from '../../../core/phone';
 
 /**
  * Loans from signature to money in hand: cooling-off, refusal, and the payout job — one payout per
@@ -108,6 +110,25 @@ async function ownLoanOrNotFound(deps: LoanDeps, actor: Actor, id: string) {
 
 export async function getLoan(deps: LoanDeps, actor: Actor, id: string): Promise<LoanView> {
   return view(deps, await ownLoanOrNotFound(deps, actor, id));
+}
+
+/** The signed contract as a PDF, rebuilt from the sealed text that was signed. */
+export async function contractPdf(deps: LoanDeps, actor: Actor, id: string): Promise<{ fileName: string; pdf: Buffer }> {
+  const loan = await ownLoanOrNotFound(deps, actor, id);
+  const signature = await deps.db.selectFrom('signatures').selectAll().where('loan_id', '=', loan.id).executeTakeFirstOrThrow();
+  const text = openField(deps.keys, { table: 'signatures', column: 'document', rowId: signature.id }, signature.document);
+  const quote = loan.quote as Quote;
+  const number = /№ (\S+)/.exec(text)?.[1] ?? loan.id;
+  const pdf = await renderContractPdf({
+    number,
+    text,
+    sha256: signature.document_sha256,
+    pskPercent: quote.pskPercent,
+    pskKopecks: quote.pskKopecks,
+    signedAt: signature.signed_at,
+    signerPhoneMasked: maskPhone(signature.phone),
+  });
+  return { fileName: `contract-${number}.pdf`, pdf };
 }
 
 /** ст. 11 353-ФЗ: before the money leaves, the borrower may refuse — at no cost. */

@@ -1,0 +1,74 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import PDFDocument from 'pdfkit';
+import { formatRubles } from '../../../core/money';
+
+/**
+ * The signed individual terms as a PDF with Cyrillic text (DejaVu Sans, embedded). Page 1 opens
+ * with the ПСК box in the top-right corner — black capitals on white, framed, about 6 % of the
+ * page — then the text exactly as signed (its SHA-256 is printed at the end).
+ */
+
+const require = createRequire(import.meta.url);
+const FONT_DIR = join(dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
+const REGULAR = join(FONT_DIR, 'DejaVuSans.ttf');
+const BOLD = join(FONT_DIR, 'DejaVuSans-Bold.ttf');
+
+export type ContractPdfInput = {
+  number: string;
+  text: string;
+  sha256: string;
+  pskPercent: number;
+  pskKopecks: number;
+  signedAt: Date;
+  signerPhoneMasked: string;
+};
+
+const percent = (value: number) => `${new Intl.NumberFormat('ru-RU', { minimumFractionDigits: 3, maximumFractionDigits: 3 }).format(value)} %`;
+
+export async function renderContractPdf(input: ContractPdfInput): Promise<Buffer> {
+  const doc = new PDFDocument({
+    size: 'A4',
+    margins: { top: 40, bottom: 40, left: 48, right: 48 },
+    info: { Title: `Индивидуальные условия ${input.number}`, Author: 'CarCapital', CreationDate: input.signedAt },
+  });
+  const chunks: Buffer[] = [];
+  doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const done = new Promise<Buffer>((resolve) => doc.on('end', () => resolve(Buffer.concat(chunks))));
+
+  doc.registerFont('regular', REGULAR);
+  doc.registerFont('bold', BOLD);
+
+  // The ПСК box: top-right, 230 × 140 pt (≈ 6.5 % of an A4 page).
+  const boxWidth = 230;
+  const boxHeight = 140;
+  const boxX = doc.page.width - doc.page.margins.right - boxWidth;
+  const boxY = doc.page.margins.top;
+  doc.lineWidth(2).rect(boxX, boxY, boxWidth, boxHeight).stroke('#000000');
+  doc.fillColor('#000000').font('bold').fontSize(11).text('ПОЛНАЯ СТОИМОСТЬ ЗАЙМА', boxX + 12, boxY + 14, { width: boxWidth - 24, align: 'center' });
+  doc.fontSize(22).text(`${percent(input.pskPercent)} ГОДОВЫХ`, boxX + 12, boxY + 44, { width: boxWidth - 24, align: 'center' });
+  doc.fontSize(18).text(formatRubles(input.pskKopecks).replace(/\u00a0/g, ' '), boxX + 12, boxY + 96, { width: boxWidth - 24, align: 'center' });
+
+  // The text as signed, without its plain-text rendering of the box (the first lines).
+  const body = input.text.split('\n').filter((line) => !/^[┌│└]/.test(line));
+  doc.font('bold').fontSize(13).text(`Договор № ${input.number}`, doc.page.margins.left, boxY, { width: boxX - doc.page.margins.left - 16 });
+  doc.moveDown(0.5);
+  doc.font('regular').fontSize(9).text('Подписан простой электронной подписью заёмщика', { width: boxX - doc.page.margins.left - 16 });
+  doc.y = boxY + boxHeight + 20;
+  doc.font('regular').fontSize(10);
+  for (const line of body) {
+    if (line.trim() === '') {
+      doc.moveDown(0.4);
+      continue;
+    }
+    doc.font(line.startsWith('ИНДИВИДУАЛЬНЫЕ') ? 'bold' : 'regular').text(line.replace(/\u00a0/g, ' '), doc.page.margins.left, undefined, {
+      width: doc.page.width - doc.page.margins.left - doc.page.margins.right,
+    });
+  }
+  doc.moveDown(1);
+  doc.font('regular').fontSize(8).fillColor('#333333').text(
+    `Подписано: ${input.signedAt.toISOString()} · телефон ${input.signerPhoneMasked} · SHA-256 текста: ${input.sha256}`,
+  );
+  doc.end();
+  return done;
+}
