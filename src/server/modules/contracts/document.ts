@@ -20,6 +20,8 @@ export type ContractInput = {
   borrower: { fullName: string; birthDate: string; passportMasked: string; registrationAddress: string; phone: string };
   payout: { type: 'sbp' | 'cash'; description: string };
   date: BusinessDate;
+  /** ПДН in %, when above 50 % the borrower signs the warning with the terms (601-ФЗ). */
+  pdnPercent: number | null;
 };
 
 export type ContractDocument = {
@@ -66,6 +68,12 @@ export function buildContract(input: ContractInput): ContractDocument {
     `12. Ответственность за ненадлежащее исполнение: неустойка 20 % годовых от суммы просроченного основного долга, пока начисляются проценты; 0,1 % в день, если проценты не начисляются.`,
     `17. Способ получения займа: ${input.payout.description}.`,
     `Заёмщик вправе отказаться от получения займа до его выдачи, уведомив займодавца; вправе досрочно вернуть заём с уплатой процентов за фактический срок пользования.`,
+    ...(input.pdnPercent !== null && input.pdnPercent > 50
+      ? [
+          '',
+          `УВЕДОМЛЕНИЕ О ПОКАЗАТЕЛЕ ДОЛГОВОЙ НАГРУЗКИ. Ваш показатель долговой нагрузки с учётом этого займа — ${input.pdnPercent.toLocaleString('ru-RU')} %: больше половины вашего ежемесячного дохода уходит на платежи по долгам. Есть риск, что вы не сможете платить вовремя, и тогда возможны неустойка и ухудшение кредитной истории. Подписывая договор, вы подтверждаете, что ознакомились с этим уведомлением.`,
+        ]
+      : []),
     `Договор подписан простой электронной подписью заёмщика (одноразовый код из SMS) по соглашению об использовании ПЭП.`,
   ];
   const text = lines.join('\n');

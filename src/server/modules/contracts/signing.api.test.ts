@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { HOUR_MS, MINUTE_MS, SECOND_MS } from '../../../core/clock';
 import { MISMATCH_BANK_ID } from '../../providers/payouts/sandbox';
+import { PERSONAS } from '../../providers/sandbox-personas';
 import { decidedApplication } from '../../testing/applicant';
 import { lastCodeFor, login, runJobs, useTestSystem } from '../../testing/test-system';
 import { ledgerProblems } from '../ledger/ledger.service';
@@ -88,6 +89,21 @@ describe('signing and payout', () => {
     expect(response.statusCode).toBe(400);
     expect(response.json().error.fields.bankId).toMatch(/не на ваше имя/);
     expect((await api.get(`/api/applications/${id}/contract`)).statusCode).toBe(409);
+  });
+
+  it('a ПДН above 50 % puts the signed warning into the document', async () => {
+    const { api, id } = await decidedApplication(
+      system,
+      { product: 'pdl', amount: 30_000, term: 30 },
+      { passportNumber: PERSONAS.highDebtLoad.passportNumber, monthlyIncome: 70_000 },
+    );
+    await api.post(`/api/applications/${id}/payout-method`, { type: 'cash' });
+    const contract = (await api.get(`/api/applications/${id}/contract`)).json();
+    expect(contract.pdnWarningRequired).toBe(true);
+    expect(contract.text).toMatch(/УВЕДОМЛЕНИЕ О ПОКАЗАТЕЛЕ ДОЛГОВОЙ НАГРУЗКИ/);
+    const normal = await approved();
+    await normal.api.post(`/api/applications/${normal.id}/payout-method`, { type: 'cash' });
+    expect((await normal.api.get(`/api/applications/${normal.id}/contract`)).json().text).not.toMatch(/ДОЛГОВОЙ НАГРУЗКИ/);
   });
 
   it('cannot sign before choosing how to receive the money', async () => {

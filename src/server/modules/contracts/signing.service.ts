@@ -135,6 +135,7 @@ export async function currentContract(deps: SigningDeps, actor: auth.Actor, row:
       description: method.type === 'sbp' ? `перевод через СБП на счёт заёмщика в банке «${details.bankName}» по номеру телефона` : 'наличными в пунктах «Золотая Корона» по коду перевода и паспорту',
     },
     date: moscowDate(deps.clock.now()),
+    pdnPercent: row.pdn_percent === null ? null : Number(row.pdn_percent),
   });
 }
 
