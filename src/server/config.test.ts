@@ -60,7 +60,11 @@ describe('config', () => {
       PUBLIC_URL: 'https://lk.example.ru',
     };
     const list = problems(env);
-    expect(list.map((p) => p.split(':')[0])).toEqual(['PASSPORT_PROVIDER', 'BUREAU_PROVIDER']);
+    expect(list.map((p) => p.split(':')[0])).toEqual(['PASSPORT_PROVIDER', 'BUREAU_PROVIDER', 'PAYOUT_PROVIDER']);
+    expect(problems({ ...env, PAYOUT_PROVIDER: 'yookassa', YOOKASSA_AGENT_ID: '1', YOOKASSA_SECRET_KEY: 's' }).map((p) => p.split(':')[0])).toEqual([
+      'PASSPORT_PROVIDER',
+      'BUREAU_PROVIDER',
+    ]);
     expect(problems({ ...env, NODE_ENV: 'development', CRASHPOINTS: 'x' })).toEqual([]);
     expect(problems({ ...env, CRASHPOINTS: 'scoring.before_commit' }).some((p) => p.startsWith('CRASHPOINTS'))).toBe(true);
   });

@@ -45,6 +45,11 @@ const EnvSchema = z
     /** Passport check and credit bureaus: only sandboxes exist so far (production refuses them). */
     PASSPORT_PROVIDER: z.enum(['sandbox']).default('sandbox'),
     BUREAU_PROVIDER: z.enum(['sandbox']).default('sandbox'),
+    /** Payouts: the sandbox, or YooKassa payouts (СБП; needs YOOKASSA_AGENT_ID and YOOKASSA_SECRET_KEY). */
+    PAYOUT_PROVIDER: z.enum(['sandbox', 'yookassa']).default('sandbox'),
+    YOOKASSA_AGENT_ID: z.string().min(1).optional(),
+    YOOKASSA_SECRET_KEY: z.string().min(1).optional(),
+    YOOKASSA_BASE_URL: z.url().default('https://api.yookassa.ru/v3'),
     /** How long each sandbox provider takes to answer (like the real services). */
     SANDBOX_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).default(200),
     /** A provider that has not answered by then counts as failed (never as a pass). */
@@ -81,11 +86,15 @@ const EnvSchema = z
         ctx.addIssue({ code: 'custom', path: ['PASSPORT_PROVIDER'], message: 'production needs a real passport check, not the sandbox' });
       if (env.BUREAU_PROVIDER === 'sandbox')
         ctx.addIssue({ code: 'custom', path: ['BUREAU_PROVIDER'], message: 'production needs real credit bureaus, not the sandbox' });
+      if (env.PAYOUT_PROVIDER === 'sandbox')
+        ctx.addIssue({ code: 'custom', path: ['PAYOUT_PROVIDER'], message: 'production needs a real payout provider, not the sandbox' });
       if (env.CRASHPOINTS)
         ctx.addIssue({ code: 'custom', path: ['CRASHPOINTS'], message: 'crash points are for tests only' });
       if (!env.PUBLIC_URL)
         ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'required in production' });
     }
+    if (env.PAYOUT_PROVIDER === 'yookassa' && (!env.YOOKASSA_AGENT_ID || !env.YOOKASSA_SECRET_KEY))
+      ctx.addIssue({ code: 'custom', path: ['YOOKASSA_SECRET_KEY'], message: 'YOOKASSA_AGENT_ID and YOOKASSA_SECRET_KEY are required when PAYOUT_PROVIDER=yookassa' });
     if (env.SMS_PROVIDER === 'smsru' && !env.SMSRU_API_ID)
       ctx.addIssue({ code: 'custom', path: ['SMSRU_API_ID'], message: 'required when SMS_PROVIDER=smsru' });
   });
@@ -118,6 +127,7 @@ export type Config = {
   session: { idleMs: number; absoluteMs: number };
   pricing: { catalogueFile: string | undefined; legalRulesFile: string | undefined };
   providers: { passport: 'sandbox'; bureau: 'sandbox'; sandboxLatencyMs: number; timeoutMs: number };
+  payouts: { provider: 'sandbox' } | { provider: 'yookassa'; agentId: string; secretKey: string; baseUrl: string };
   jobsMaintenanceSec: number;
   jobExpireSec: number;
   crashpoints: string[];
@@ -179,6 +189,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       sandboxLatencyMs: env.SANDBOX_LATENCY_MS,
       timeoutMs: env.PROVIDER_TIMEOUT_MS,
     },
+    payouts:
+      env.PAYOUT_PROVIDER === 'yookassa'
+        ? { provider: 'yookassa' as const, agentId: env.YOOKASSA_AGENT_ID ?? '', secretKey: env.YOOKASSA_SECRET_KEY ?? '', baseUrl: env.YOOKASSA_BASE_URL }
+        : { provider: 'sandbox' as const },
     jobsMaintenanceSec: env.JOBS_MAINTENANCE_SEC,
     jobExpireSec: env.JOB_EXPIRE_SEC,
     crashpoints: env.CRASHPOINTS.split(',').map((s) => s.trim()).filter(Boolean),

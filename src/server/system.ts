@@ -24,6 +24,8 @@ import type { PassportCheckProvider } from './providers/passport/port';
 import { createSandboxPassportCheck } from './providers/passport/sandbox';
 import { createSandboxControl, type SandboxControl } from './providers/sandbox-control';
 import { createSandboxPayouts, type SandboxPayouts } from './providers/payouts/sandbox';
+import type { PayoutProvider } from './providers/payouts/port';
+import { createYooKassaPayouts } from './providers/payouts/yookassa';
 import { readQuestionnaire } from './modules/applications/applications.service';
 import { sbpNameOf } from './modules/contracts/signing.service';
 import { createDisburseHandler, DISBURSE_QUEUE, PAYOUT_RETRY_LIMIT, releaseDueLoans, RELEASE_QUEUE } from './modules/loans/loans.service';
@@ -125,6 +127,11 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
     }),
     { control: payoutControl },
   );
+  // YooKassa pays by СБП; the sandbox stays available for its switches in tests and demos.
+  const payouts: PayoutProvider =
+    config.payouts.provider === 'yookassa'
+      ? createYooKassaPayouts({ agentId: config.payouts.agentId, secretKey: config.payouts.secretKey, baseUrl: config.payouts.baseUrl })
+      : sandboxPayouts;
   const crashpoint = (name: string) => {
     if (config.crashpoints.includes(name)) {
       logger.warn({ crashpoint: name }, 'crash point reached: killing the process (test only)');
@@ -156,7 +163,7 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
     pollingIntervalSec: 0.5,
     expireInSeconds: config.jobExpireSec,
   });
-  const loanDeps = { db: database.db, clock, random, keys, jobs, logger, payouts: sandboxPayouts, crashpoint, payoutLeaseMs: config.jobExpireSec * 1000 };
+  const loanDeps = { db: database.db, clock, random, keys, jobs, logger, payouts, crashpoint, payoutLeaseMs: config.jobExpireSec * 1000 };
   jobs.define({
     name: DISBURSE_QUEUE,
     handler: createDisburseHandler(loanDeps),
@@ -178,7 +185,7 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
     jobs,
     pricing,
     sandboxSms,
-    payouts: sandboxPayouts,
+    payouts,
     crashpoint,
     webRoot: 'webRoot' in overrides ? overrides.webRoot : DEFAULT_WEB_ROOT,
   });

@@ -212,7 +212,9 @@ export function createDisburseHandler(deps: LoanDeps) {
       const message = error instanceof ProviderError ? error.message : 'unexpected error';
       // Give the lease back so the retry (same idempotency key) may call again.
       await deps.db.updateTable('payouts').set({ last_error: message.slice(0, 500), claimed_until: null }).where('id', '=', attempt.id).execute();
-      if (attempt.attempts < PAYOUT_RETRY_LIMIT) throw error; // retried with the same idempotency key
+      // A definitive refusal (e.g. a 4xx) is not retried; anything unknown is, with the same key.
+      const retryable = (error as { retryable?: boolean }).retryable !== false;
+      if (retryable && attempt.attempts < PAYOUT_RETRY_LIMIT) throw error;
       await deps.db.transaction().execute(async (trx) => {
         await trx.updateTable('payouts').set({ status: 'failed' }).where('id', '=', attempt.id).where('status', '=', 'pending').execute();
         await trx.updateTable('loans').set({ status: 'payout_failed' }).where('id', '=', loan.id).where('status', '=', 'disbursing').execute();
