@@ -104,18 +104,19 @@ export type PartialQuestionnaire = Partial<Omit<Questionnaire, 'passport' | 'emp
  */
 export function validateQuestionnaire(q: PartialQuestionnaire, today: BusinessDate): FieldErrors {
   const errors: FieldErrors = {};
-  const text = (path: string, value: string | undefined, max: number, label: string) => {
-    if (value === undefined) return;
-    if (value.trim().length === 0) errors[path] = `Заполните поле «${label}».`;
+  // An empty string clears a draft's field; whether it is required is checked at submit.
+  const text = (path: string, value: string | undefined, max: number, _label: string) => {
+    if (value === undefined || value === '') return;
+    if (value.trim().length === 0) errors[path] = 'Поле не может состоять из одних пробелов.';
     else if (value.length > max) errors[path] = `Не длиннее ${max} символов.`;
   };
-  const name = (path: string, value: string | undefined, label: string, optional = false) => {
-    if (value === undefined || (optional && value === '')) return;
+  const name = (path: string, value: string | undefined, label: string) => {
+    if (value === undefined || value === '') return;
     if (!NAME_RE.test(value.trim())) errors[path] = `${label}: только русские буквы, дефис, апостроф и пробел.`;
   };
   name('lastName', q.lastName, 'Фамилия');
   name('firstName', q.firstName, 'Имя');
-  name('middleName', q.middleName, 'Отчество', true);
+  name('middleName', q.middleName, 'Отчество');
 
   if (q.birthDate !== undefined) {
     if (!isBusinessDate(q.birthDate)) errors.birthDate = 'Дата рождения — в формате ДД.ММ.ГГГГ.';

@@ -1,4 +1,6 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { Alert } from './components/Alert';
+import { Layout } from './components/Layout';
 import { Cabinet } from './pages/Cabinet';
 import { DevSms } from './pages/DevSms';
 import { Landing } from './pages/Landing';
@@ -6,7 +8,66 @@ import { Login } from './pages/Login';
 import { NotFound } from './pages/NotFound';
 import { type Route, useRoute } from './lib/router';
 
+type ApplicationModule = typeof import('./pages/application/ApplicationPages');
+
+/** Loaded once per page; a failed load is not kept, so «Повторить» tries again. */
+let applicationModule: Promise<ApplicationModule> | undefined;
+const loadApplicationModule = (): Promise<ApplicationModule> => {
+  applicationModule ??= import('./pages/application/ApplicationPages').catch((error: unknown) => {
+    applicationModule = undefined;
+    throw error;
+  });
+  return applicationModule;
+};
+let loadedApplicationModule: ApplicationModule | undefined;
+
+/**
+ * The application pages come in their own script, fetched on the first visit to /application…: the
+ * landing page, which most visitors never leave, does not carry the questionnaire.
+ */
+const ApplicationRoute = ({ path }: { path: string }) => {
+  const [loaded, setLoaded] = useState<ApplicationModule | undefined>(loadedApplicationModule);
+  const [failed, setFailed] = useState(false);
+  const [attempt, setAttempt] = useState(0);
+  useEffect(() => {
+    if (loaded) return;
+    let active = true;
+    setFailed(false);
+    loadApplicationModule()
+      .then((module) => {
+        loadedApplicationModule = module;
+        if (active) setLoaded(module);
+      })
+      .catch(() => {
+        if (active) setFailed(true);
+      });
+    return () => {
+      active = false;
+    };
+  }, [attempt]);
+  if (loaded) return <loaded.ApplicationPages path={path} />;
+  return (
+    <Layout>
+      <div class="container narrow">
+        <h1 class="page-title">Заявка на заём</h1>
+        {failed ? (
+          <Alert message="Не удалось загрузить страницу. Проверьте подключение к интернету и попробуйте ещё раз.">
+            <button type="button" class="btn btn-secondary" onClick={() => setAttempt((n) => n + 1)}>
+              Повторить
+            </button>
+          </Alert>
+        ) : (
+          <p class="muted" role="status">
+            Загружаем…
+          </p>
+        )}
+      </div>
+    </Layout>
+  );
+};
+
 const screenFor = (path: string) => {
+  if (path === '/application' || path.startsWith('/application/')) return <ApplicationRoute path={path} />;
   switch (path) {
     case '/':
       return <Landing />;

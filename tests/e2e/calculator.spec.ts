@@ -332,7 +332,7 @@ test.describe('the loan calculator', () => {
     const card = page.getByRole('region', { name: 'Выбранный займ' });
     await expect(card).toBeVisible();
     await expect(card).toContainText('Длинный займ');
-    await expect(card.getByText('Заявка — скоро.')).toBeVisible();
+    await expect(card.getByRole('link', { name: 'Оформить заявку' })).toHaveAttribute('href', '/application');
 
     const saved = (await (await page.request.get('/api/cabinet/loan-choice')).json()) as {
       choice: { product: string; amount: number; term: number };

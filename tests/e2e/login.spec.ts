@@ -51,13 +51,15 @@ test('a customer logs in with the SMS code, sees the cabinet and logs out', asyn
   await expect(page.getByRole('heading', { level: 1, name: 'Личный кабинет' })).toBeVisible();
   await expect(page.getByTestId('header-phone')).toHaveText(phone.formatted);
   await expect(page.getByText('У вас пока нет займов')).toBeVisible();
-  await expect(page.getByRole('link', { name: 'Получить займ' })).toHaveAttribute('href', '/#calculator');
+  // «Получить займ» starts an application (the calculator's defaults); the calculator is one link away.
+  await expect(page.getByRole('link', { name: 'Получить займ' })).toHaveAttribute('href', '/application');
+  await expect(page.getByRole('link', { name: 'Рассчитать в калькуляторе' })).toHaveAttribute('href', '/#calculator');
   await expectNoSeriousA11yViolations(page, 'the cabinet');
   await expectNoHorizontalScroll(page);
   await saveScreenshot(page, testInfo, 'cabinet');
 
-  // «Получить займ» leads to the calculator on the landing page, which now offers the cabinet.
-  await page.getByRole('link', { name: 'Получить займ' }).click();
+  // The calculator on the landing page, which now offers the cabinet.
+  await page.getByRole('link', { name: 'Рассчитать в калькуляторе' }).click();
   await expect(page).toHaveURL(/\/#calculator$/);
   await expect(page.locator('#calculator')).toBeInViewport();
   await expect(page.locator('#calculator')).toBeFocused();

@@ -252,6 +252,20 @@ describe('properties', () => {
     );
   });
 
+  it('ПСК grows with the rate even where the cap reprices (regression: 13.1217 %/month, 1 005 ₽, 12 months)', () => {
+    const base: Product = {
+      ...product('car'),
+      code: 'x',
+      amount: { minRubles: 1_000, maxRubles: 1_000_000, stepRubles: 1, defaultRubles: 1_000 },
+      term: { unit: 'months', min: 1, max: 30, step: 1, default: 1 },
+      pskCategory: 'any',
+    };
+    const open: LegalRules = { ...rules, pskLimits: [{ category: 'any', from: '2000-01-01', averagePercent: 292, limitPercent: 292, source: 'test' }] };
+    const at = (ppm: number) => ok({ product: { ...base, rate: { ppm, per: 'month' } }, amountRubles: 1_005, term: 12, startDate: '2026-04-01', rules: open });
+    expect(at(131_218).pskPercent).toBeGreaterThanOrEqual(at(131_217).pskPercent);
+    expect(at(131_218).cap.applied).toBe(true);
+  });
+
   it('ПСК grows with the rate', () => {
     fc.assert(
       fc.property(arbitraryQuoteInput, fc.integer({ min: 1, max: 2_000 }), (input, extra) => {

@@ -63,6 +63,8 @@ export type QuoteFieldErrors = Partial<Record<'amount' | 'term' | 'date' | 'prod
 export type QuoteResult = { ok: true; quote: Quote } | { ok: false; errors: QuoteFieldErrors };
 
 const PPM = 1_000_000n;
+/** 1000 % per period: far above any legal rate; the cap search starts from here. */
+const MAX_SEARCH_PERIOD_PPM = 10_000_000n;
 
 const formatRange = (min: number, max: number) =>
   `${new Intl.NumberFormat('ru-RU').format(min)} до ${new Intl.NumberFormat('ru-RU').format(max)}`.replace(/\u202f|\u00a0/g, '\u00a0');
@@ -195,15 +197,17 @@ export function quote(input: QuoteInput): QuoteResult {
   } else {
     schedule = build(ratePpm);
     if (capKopecks !== null && totalInterest(schedule) > capKopecks) {
-      // The highest whole-ppm period rate whose interest stays within the cap.
+      // The highest whole-ppm period rate whose interest stays within the cap. The search runs
+      // over a fixed range (not up to this product's rate), so kopeck rounding near the boundary
+      // cannot make a dearer product come out cheaper: every rate above the cap lands on the same.
       let low = 0n;
-      let high = ratePpm;
+      let high = MAX_SEARCH_PERIOD_PPM;
       while (high - low > 1n) {
         const mid = (low + high) / 2n;
         if (totalInterest(build(mid)) <= capKopecks) low = mid;
         else high = mid;
       }
-      ratePpm = low;
+      ratePpm = low < ratePpm ? low : ratePpm;
       schedule = build(ratePpm);
       applied = true;
     }

@@ -14,7 +14,6 @@ import {
 import {
   formatCapNote,
   formatDate,
-  formatInteger,
   formatInputNumber,
   formatPaymentLine,
   formatPskPercent,
@@ -26,6 +25,7 @@ import {
   rublesWords,
   unitGenitivePlural,
 } from '../lib/loan-format';
+import { fitAmount, fitTerm } from '../lib/loan-fit';
 import { usePricing } from '../lib/pricing';
 import { Link } from '../lib/router';
 import { RangeField } from './RangeField';
@@ -141,28 +141,15 @@ export const Calculator = ({ fromQuery, loanHref, onChoiceChange }: CalculatorPr
 
   const { amount: amountRange, term: termRange } = product;
   const commitAmount = () => {
-    const typed = parseWholeNumber(draft.amountText);
-    const fitted = snapToRange(typed ?? choice.amount, amountRange.minRubles, amountRange.maxRubles, amountRange.stepRubles);
-    let note: string | null = null;
-    if (typed === null) note = `Введите сумму цифрами, например ${formatInteger(amountRange.defaultRubles)}. Оставили ${formatRubles(fitted * 100)}.`;
-    else if (typed < amountRange.minRubles || typed > amountRange.maxRubles)
-      note = `Сумма — от ${formatRubles(amountRange.minRubles * 100)} до ${formatRubles(amountRange.maxRubles * 100)}. Поставили ${formatRubles(fitted * 100)}.`;
-    else if (typed !== fitted) note = `Сумма меняется с шагом ${formatRubles(amountRange.stepRubles * 100)}. Поставили ${formatRubles(fitted * 100)}.`;
-    if (typed === fitted && draft.amountText === formatInputNumber(fitted)) return;
-    change({ amount: fitted, amountText: formatInputNumber(fitted), amountNote: note });
+    const fitted = fitAmount(draft.amountText, amountRange, choice.amount);
+    if (fitted.typedExactly && draft.amountText === formatInputNumber(fitted.value)) return;
+    change({ amount: fitted.value, amountText: formatInputNumber(fitted.value), amountNote: fitted.note });
   };
 
   const commitTerm = () => {
-    const typed = parseWholeNumber(draft.termText);
-    const fitted = snapToRange(typed ?? choice.term, termRange.min, termRange.max, termRange.step);
-    const unit = termRange.unit;
-    let note: string | null = null;
-    if (typed === null) note = `Введите срок цифрами. Оставили ${formatTerm(fitted, unit)}.`;
-    else if (typed < termRange.min || typed > termRange.max)
-      note = `Срок — от ${formatInteger(termRange.min)} до ${formatTerm(termRange.max, unit)}. Поставили ${formatTerm(fitted, unit)}.`;
-    else if (typed !== fitted) note = `Срок меняется с шагом ${formatTerm(termRange.step, unit)}. Поставили ${formatTerm(fitted, unit)}.`;
-    if (typed === fitted && draft.termText === formatInputNumber(fitted)) return;
-    change({ term: fitted, termText: formatInputNumber(fitted), termNote: note });
+    const fitted = fitTerm(draft.termText, termRange, choice.term);
+    if (fitted.typedExactly && draft.termText === formatInputNumber(fitted.value)) return;
+    change({ term: fitted.value, termText: formatInputNumber(fitted.value), termNote: fitted.note });
   };
 
   const errors = result.ok ? {} : result.errors;

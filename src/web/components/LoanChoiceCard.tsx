@@ -3,6 +3,7 @@ import { formatRubles } from '../../core/money';
 import { DEFAULT_PRODUCTS } from '../../core/pricing/products';
 import type { Quote } from '../../core/pricing/quote';
 import { type SavedLoanChoice, api } from '../lib/api';
+import type { newApplicationBlock } from '../lib/application-status';
 import { calculatorPathFor } from '../lib/loan-choice';
 import { formatDate, formatPaymentLine, formatPskPercent, formatTerm } from '../lib/loan-format';
 import { Link } from '../lib/router';
@@ -29,13 +30,20 @@ const useProductName = (code: string): string => {
   return name;
 };
 
-type LoanChoiceCardProps = { choice: SavedLoanChoice; quote: Quote | null };
+type ApplicationBlock = ReturnType<typeof newApplicationBlock>;
+
+type LoanChoiceCardProps = {
+  choice: SavedLoanChoice;
+  quote: Quote | null;
+  /** Why a new application cannot start now (one is being checked, or a decline's wait), if so. */
+  block: ApplicationBlock;
+};
 
 /**
  * The loan picked in the calculator, priced by the server for today (the figures may differ from
- * the day it was picked). Applications are the next step; until then the card says so plainly.
+ * the day it was picked), and the way to apply for it.
  */
-export const LoanChoiceCard = ({ choice, quote: q }: LoanChoiceCardProps) => {
+export const LoanChoiceCard = ({ choice, quote: q, block }: LoanChoiceCardProps) => {
   const name = useProductName(choice.product);
   return (
     <section class="card choice-card" aria-labelledby="choice-title" data-product={choice.product}>
@@ -49,12 +57,25 @@ export const LoanChoiceCard = ({ choice, quote: q }: LoanChoiceCardProps) => {
           срок заново.
         </p>
       )}
+      {block?.kind === 'scoring' ? (
+        <p class="soon-note">
+          <strong>Заявка на проверке.</strong> Новую можно будет подать после решения по{' '}
+          <Link href={`/application/${block.application.id}`}>текущей заявке</Link>.
+        </p>
+      ) : block?.kind === 'reapply' ? (
+        <p class="soon-note" data-reapply-after={block.after}>
+          Подать новую заявку можно с {formatDate(block.after)}
+        </p>
+      ) : (
+        q && (
+          <Link href="/application" class="btn btn-primary btn-block">
+            Оформить заявку
+          </Link>
+        )
+      )}
       <Link href={calculatorPathFor(choice)} class="btn btn-secondary btn-block">
         Изменить
       </Link>
-      <p class="soon-note">
-        <strong>Заявка — скоро.</strong> Подать её можно будет здесь, в личном кабинете; пока мы сохранили ваш выбор.
-      </p>
     </section>
   );
 };

@@ -10,6 +10,7 @@ import type { BusinessDate } from '../../core/dates';
 import type { Product } from '../../core/pricing/products';
 import type { Quote } from '../../core/pricing/quote';
 import type { LegalRules } from '../../core/pricing/rules';
+import type { PartialQuestionnaire } from '../../core/questionnaire';
 
 export const NETWORK_ERROR_MESSAGE =
   'Нет связи с сервером. Проверьте подключение к интернету и попробуйте ещё раз.';
@@ -71,7 +72,7 @@ const toApiError = (status: number, body: unknown, retryAfterHeader: string | nu
   return new ApiError(status, code, message, retryAfterSec, fields, requestId);
 };
 
-const request = async <T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T> => {
+const request = async <T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH', path: string, body?: unknown): Promise<T> => {
   const init: RequestInit = {
     method,
     credentials: 'same-origin',
@@ -121,7 +122,36 @@ export type SavedLoanChoice = { product: string; amount: number; term: number; s
 /** `quote` is null when the saved choice no longer prices today (the catalogue changed). */
 export type LoanChoiceReply = { choice: null } | { choice: SavedLoanChoice; quote: Quote | null };
 
+export type ApplicationStatus = 'draft' | 'scoring' | 'approved' | 'declined' | 'manual_review';
+export type ConsentKind = 'personal_data' | 'credit_history' | 'simple_signature' | 'marketing';
+export type ConsentDocument = { kind: ConsentKind; title: string; required: boolean; version: string; text: string };
+export type GrantedConsent = { kind: ConsentKind; version: string; grantedAt: string; current: boolean };
+export type Offer = { product: string; amount: number; term: number; quote: Quote | null };
+/** A loan application as its owner sees it (after submit the passport number and ИНН come masked). */
+export type Application = {
+  id: string;
+  status: ApplicationStatus;
+  product: string;
+  amount: number;
+  term: number;
+  createdAt: string;
+  submittedAt: string | null;
+  decidedAt: string | null;
+  questionnaire: PartialQuestionnaire;
+  /** Paths of required fields still empty (drafts only). */
+  missing: string[];
+  consents: GrantedConsent[];
+  offer: Offer | null;
+  /** After a decline: the first day a new application is possible. */
+  reapplyAfter: string | null;
+  pdnWarningRequired: boolean;
+};
+export type LoanFields = { product: string; amount: number; term: number };
+/** What `PATCH /api/applications/:id` takes: any part of the questionnaire and of the loan. */
+export type ApplicationPatch = PartialQuestionnaire & Partial<LoanFields>;
+
 let clientConfig: Promise<ClientConfig> | undefined;
+let consentDocuments: Promise<ConsentDocument[]> | undefined;
 let pricing: Promise<Pricing> | undefined;
 
 export const api = {
@@ -148,6 +178,22 @@ export const api = {
   verifyOtp: (phone: string, code: string) => request<Verified>('POST', '/api/auth/verify', { phone, code }),
   logout: () => request<void>('POST', '/api/auth/logout', {}),
   me: () => request<Me>('GET', '/api/me'),
+  /** Cached like the catalogue: a document's text changes only with a deploy. */
+  consentDocuments: (): Promise<ConsentDocument[]> => {
+    consentDocuments ??= request<ConsentDocument[]>('GET', '/api/consent-documents').catch((error: unknown) => {
+      consentDocuments = undefined;
+      throw error;
+    });
+    return consentDocuments;
+  },
+  startApplication: (loan: LoanFields) => request<Application>('POST', '/api/applications', loan),
+  applications: () => request<Application[]>('GET', '/api/applications'),
+  application: (id: string) => request<Application>('GET', `/api/applications/${encodeURIComponent(id)}`),
+  updateApplication: (id: string, patch: ApplicationPatch) =>
+    request<Application>('PATCH', `/api/applications/${encodeURIComponent(id)}`, patch),
+  grantConsents: (id: string, kinds: ConsentKind[]) =>
+    request<Application>('POST', `/api/applications/${encodeURIComponent(id)}/consents`, { kinds }),
+  submitApplication: (id: string) => request<Application>('POST', `/api/applications/${encodeURIComponent(id)}/submit`, {}),
   devSms: (phone?: string) =>
     request<DevSms[]>('GET', phone ? `/api/dev/sms?phone=${encodeURIComponent(phone)}` : '/api/dev/sms'),
 };

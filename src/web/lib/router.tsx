@@ -21,11 +21,21 @@ const readRoute = (): Route => ({
   hash: decodeURIComponent(window.location.hash.slice(1)),
 });
 
+let navigations = 0;
+
 const notify = () => {
+  navigations += 1;
   for (const listener of listeners) listener();
 };
 
 window.addEventListener('popstate', notify);
+
+/**
+ * Whether the page has changed in-app since it loaded. A screen that loads its data late (after the
+ * navigation's focus move found nothing to focus) moves focus itself only then: on a fresh page
+ * load, focus stays where the browser puts it.
+ */
+export const hasNavigatedInApp = (): boolean => navigations > 0;
 
 type NavigateOptions = { replace?: boolean };
 

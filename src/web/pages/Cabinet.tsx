@@ -2,13 +2,20 @@ import { useEffect, useState } from 'preact/hooks';
 import { Alert } from '../components/Alert';
 import { LoanChoiceCard } from '../components/LoanChoiceCard';
 import { Layout } from '../components/Layout';
-import { ApiError, type LoanChoiceReply, type Me, api, errorMessage, fetchMe } from '../lib/api';
+import { ApiError, type Application, type LoanChoiceReply, type Me, api, errorMessage, fetchMe } from '../lib/api';
+import { STATUS_LABELS, STATUS_TONES, newApplicationBlock } from '../lib/application-status';
 import { useDocumentTitle } from '../lib/hooks';
 import { type LoanChoice, hasChoiceParams, parseChoiceQuery } from '../lib/loan-choice';
 import { formatPhone } from '../../core/phone';
+import { formatRubles } from '../../core/money';
+import { DEFAULT_PRODUCTS } from '../../core/pricing/products';
+import { formatDate as formatBusinessDate, formatTermAccusative } from '../lib/loan-format';
 import { Link, navigate, useRoute } from '../lib/router';
 
-type State = { kind: 'loading' } | { kind: 'ready'; me: Me; choice: LoanChoiceReply } | { kind: 'failed'; message: string };
+type State =
+  | { kind: 'loading' }
+  | { kind: 'ready'; me: Me; choice: LoanChoiceReply; applications: Application[] }
+  | { kind: 'failed'; message: string };
 
 /** The login, coming back here with whatever the address carries (the calculator's choice). */
 const loginPath = () => `/login?next=${encodeURIComponent(window.location.pathname + window.location.search)}`;
@@ -63,8 +70,8 @@ export const Cabinet = () => {
         // A reload or a shared link must not save the choice again.
         navigate('/cabinet', { replace: true });
       }
-      const choice = await api.loanChoice();
-      if (active) setState({ kind: 'ready', me, choice });
+      const [choice, applications] = await Promise.all([api.loanChoice(), api.applications()]);
+      if (active) setState({ kind: 'ready', me, choice, applications });
     };
     load().catch((error: unknown) => {
       if (!active) return;
@@ -130,29 +137,34 @@ export const Cabinet = () => {
 
         <Alert message={choiceError} />
 
-        {state.kind === 'ready' && <Dashboard me={state.me} choice={state.choice} />}
+        {state.kind === 'ready' && <Dashboard me={state.me} choice={state.choice} applications={state.applications} />}
       </div>
     </Layout>
   );
 };
 
-const Dashboard = ({ me, choice }: { me: Me; choice: LoanChoiceReply }) => {
+const Dashboard = ({ me, choice, applications }: { me: Me; choice: LoanChoiceReply; applications: Application[] }) => {
   const since = formatDate(me.createdAt);
+  const block = newApplicationBlock(applications, new Date());
   return (
     <>
-      <p class="lead-small">Здравствуйте! Здесь будут ваши займы, платежи и история операций.</p>
+      <p class="lead-small">Здравствуйте! Здесь ваши заявки, а скоро будут займы, платежи и история операций.</p>
       <div class="cards">
-        {choice.choice && <LoanChoiceCard choice={choice.choice} quote={choice.quote} />}
+        {applications.length > 0 && <ApplicationsCard applications={applications} />}
+        {choice.choice && <LoanChoiceCard choice={choice.choice} quote={choice.quote} block={block} />}
         <section class="card" aria-labelledby="loans-title">
           <h2 id="loans-title">Мои займы</h2>
           <p class="empty">У вас пока нет займов</p>
-          {choice.choice ? (
+          {choice.choice || block ? (
             <p class="muted">Оформленные займы, их платежи и договоры появятся здесь.</p>
           ) : (
             <>
               <p class="muted">Выберите сумму и срок в калькуляторе — переплату и дату возврата видно сразу.</p>
-              <Link href="/#calculator" class="btn btn-primary btn-block">
+              <Link href="/application" class="btn btn-primary btn-block">
                 Получить займ
+              </Link>
+              <Link href="/#calculator" class="btn btn-secondary btn-block">
+                Рассчитать в калькуляторе
               </Link>
             </>
           )}
@@ -181,3 +193,48 @@ const Dashboard = ({ me, choice }: { me: Me; choice: LoanChoiceReply }) => {
     </>
   );
 };
+
+const productOf = (code: string) => DEFAULT_PRODUCTS.find((p) => p.code === code);
+
+/** The customer's applications, newest first, each with its status and a way back to it. */
+const ApplicationsCard = ({ applications }: { applications: Application[] }) => (
+  <section class="card applications-card" aria-labelledby="applications-title">
+    <h2 id="applications-title">Мои заявки</h2>
+    <ul class="application-list">
+      {applications.map((application) => {
+        const product = productOf(application.product);
+        const created = formatDate(application.createdAt) ?? '';
+        const decided = application.decidedAt ? formatDate(application.decidedAt) : null;
+        const isDraft = application.status === 'draft';
+        const offer = application.offer;
+        return (
+          <li key={application.id} class="application-item" data-status={application.status} data-id={application.id}>
+            <div class="application-item-head">
+              <span class={`badge badge-${STATUS_TONES[application.status]}`}>{STATUS_LABELS[application.status]}</span>
+              <span class="muted small">от {created}</span>
+            </div>
+            <p>
+              <strong>{product?.name ?? application.product}</strong>
+              <span class="nowrap">
+                {' · '}
+                {formatRubles(application.amount * 100)}
+              </span>{' '}
+              {product && <span class="nowrap">на {formatTermAccusative(application.term, product.term.unit)}</span>}
+            </p>
+            {application.status === 'approved' && offer && offer.amount !== application.amount && (
+              <p class="small">Одобрено: {formatRubles(offer.amount * 100)}</p>
+            )}
+            {decided && <p class="muted small">Решение от {decided}</p>}
+            {application.status === 'declined' && application.reapplyAfter && (
+              <p class="small">Подать новую заявку можно с {formatBusinessDate(application.reapplyAfter)}</p>
+            )}
+            <Link href={`/application/${application.id}`} class={isDraft ? 'btn btn-primary btn-block' : 'btn btn-secondary btn-block'}>
+              {isDraft ? 'Продолжить заполнение' : 'Открыть заявку'}
+              <span class="sr-only"> от {created}</span>
+            </Link>
+          </li>
+        );
+      })}
+    </ul>
+  </section>
+);

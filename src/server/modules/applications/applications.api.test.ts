@@ -77,6 +77,26 @@ describe('the application flow', () => {
     expect(sms.some((m) => /заявка одобрена/.test(m.text))).toBe(true);
   });
 
+  it('an empty string clears a draft field; submit then asks for it again', async () => {
+    const { api, id } = await applicant();
+    await api.patch(id, questionnaire());
+    const cleared = await api.patch(id, { actualAddress: '', employment: { employer: '' } });
+    expect(cleared.statusCode).toBe(200);
+    expect(cleared.json().questionnaire.actualAddress).toBeUndefined();
+    expect(cleared.json().missing).toEqual(['actualAddress', 'employment.employer']);
+    expect((await api.patch(id, { lastName: '   ' })).statusCode).toBe(400);
+  });
+
+  it('the list of applications carries no questionnaire', async () => {
+    const { api, id, cookie } = await applicant();
+    await api.patch(id, questionnaire());
+    const list = await system.get('/api/applications', { cookie });
+    expect(list.statusCode).toBe(200);
+    expect(list.json()).toHaveLength(1);
+    expect(list.json()[0]).toMatchObject({ id, status: 'draft', questionnaire: {}, missing: [] });
+    expect(list.body).not.toContain('654321');
+  });
+
   it('the questionnaire is saved field by field (autosave) and merged', async () => {
     const { api, id } = await applicant();
     await api.patch(id, { lastName: 'Петров' });
@@ -323,16 +343,13 @@ describe('decisions by sandbox persona', () => {
     expect(application.pdnWarningRequired).toBe(true);
   });
 
-  it('a decline blocks a new decision until the reapply date', async () => {
+  it('after a decline a new application can start only from the reapply date', async () => {
     const { cookie } = await applyAs({ passportNumber: PERSONAS.invalidPassport.passportNumber });
     const api = client(system, cookie);
-    const second = (await api.create()).json();
-    await api.patch(second.id, questionnaire());
-    await api.consents(second.id);
-    await api.submit(second.id);
-    await runJobs(system);
-    const decided = (await api.get(second.id)).json();
-    expect(decided).toMatchObject({ status: 'declined', reapplyAfter: '2026-12-02' });
+    const early = await api.create();
+    expect(early.statusCode).toBe(409);
+    expect(early.json().error.fields.reapplyAfter).toBe('2026-12-02');
+    expect(early.json().error.message).toMatch(/2 декабря 2026/);
   });
 });
 

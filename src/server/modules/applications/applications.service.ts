@@ -1,6 +1,6 @@
 import type { Kysely, Updateable } from 'kysely';
 import type { Clock } from '../../../core/clock';
-import { moscowDate } from '../../../core/dates';
+import { formatLongDate, moscowDate } from '../../../core/dates';
 import type { Quote } from '../../../core/pricing/quote';
 import {
   missingFields,
@@ -196,6 +196,11 @@ export async function createApplication(
 ): Promise<ApplicationView> {
   quoteOrThrow(deps.pricing, { product: input.product, amountRubles: input.amount, term: input.term });
   const now = deps.clock.now();
+  const today = moscowDate(now);
+  const reapplyAfter = await repo.pendingReapplyAfter(deps.db, actor.customerId, '00000000-0000-0000-0000-000000000000', today);
+  if (reapplyAfter) {
+    throw new AppError('conflict', `Новую заявку можно подать с ${formatLongDate(reapplyAfter)}.`, { fields: { reapplyAfter } });
+  }
   const open = await repo.findOpenApplication(deps.db, actor.customerId);
   if (open?.status === 'scoring') throw new AppError('conflict', 'Предыдущая заявка ещё на проверке. Дождитесь решения.');
   if (open) {
@@ -229,9 +234,10 @@ export async function getApplication(deps: ApplicationDeps, actor: Actor, id: st
   return view(deps, await ownOrNotFound(deps, actor, id));
 }
 
+/** The list leaves the questionnaire out: a list has no business carrying passports around. */
 export async function listApplications(deps: ApplicationDeps, actor: Actor): Promise<ApplicationView[]> {
   const rows = await repo.listOwnApplications(deps.db, actor.customerId);
-  return Promise.all(rows.map((row) => view(deps, row)));
+  return Promise.all(rows.map(async (row) => ({ ...(await view(deps, row)), questionnaire: {} })));
 }
 
 export async function updateApplication(
