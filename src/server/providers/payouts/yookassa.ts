@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InvalidResponse, readBodyLimited } from '../http-body';
 import { isRussianMobile, maskPhone } from '../../../core/phone';
 import { ProviderError, withTimeout } from '../errors';
 import type { PayoutProvider, PayoutRequest, PayoutResult, SbpBank } from './port';
@@ -171,7 +172,6 @@ export type YooKassaPayoutsOptions = {
   fetchImpl?: typeof fetch;
 };
 
-class InvalidResponse extends Error {}
 
 /** Which request failed: decides how a non-200 status maps to `retryable`. */
 type Phase = 'create' | 'poll' | 'banks';
@@ -202,39 +202,6 @@ function networkErrorCode(error: unknown): string | undefined {
   return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? code : undefined;
 }
 
-/** Reads at most `limit` bytes of the body as UTF-8; larger or non-UTF-8 bodies are rejected. */
-async function readBodyLimited(response: Response, limit: number): Promise<string> {
-  const declared = response.headers.get('content-length');
-  if (declared !== null && Number(declared) > limit) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new InvalidResponse(`reply larger than ${limit} bytes`);
-  }
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw new InvalidResponse(`reply larger than ${limit} bytes`);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new InvalidResponse('reply is not valid UTF-8');
-  }
-}
 
 function isRetryableStatus(status: number, phase: Phase): boolean {
   if (phase === 'poll') return true; // the payout exists; only its outcome is unknown

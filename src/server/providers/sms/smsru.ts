@@ -1,4 +1,5 @@
 import { maskPhone } from '../../../core/phone';
+import { InvalidResponse, readBodyLimited } from '../http-body';
 import { SmsDeliveryError, type SmsMessage, type SmsProvider, type SmsSendResult } from './port';
 
 /**
@@ -170,41 +171,7 @@ function isTimeout(error: unknown): boolean {
   return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
 }
 
-class InvalidResponse extends Error {}
 
-/** Reads at most `limit` bytes of the body as UTF-8; larger or non-UTF-8 bodies are rejected. */
-async function readBodyLimited(response: Response, limit: number): Promise<string> {
-  const declared = response.headers.get('content-length');
-  if (declared !== null && Number(declared) > limit) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new InvalidResponse(`reply larger than ${limit} bytes`);
-  }
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw new InvalidResponse(`reply larger than ${limit} bytes`);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new InvalidResponse('reply is not valid UTF-8');
-  }
-}
 
 export function createSmsRuProvider(options: SmsRuProviderOptions): SmsProvider {
   const apiId = options.apiId;
