@@ -1,3 +1,4 @@
+import type { FunctionComponent } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { Alert } from './components/Alert';
 import { Layout } from './components/Layout';
@@ -8,66 +9,78 @@ import { Login } from './pages/Login';
 import { NotFound } from './pages/NotFound';
 import { type Route, useRoute } from './lib/router';
 
-type ApplicationModule = typeof import('./pages/application/ApplicationPages');
-
-/** Loaded once per page; a failed load is not kept, so «Повторить» tries again. */
-let applicationModule: Promise<ApplicationModule> | undefined;
-const loadApplicationModule = (): Promise<ApplicationModule> => {
-  applicationModule ??= import('./pages/application/ApplicationPages').catch((error: unknown) => {
-    applicationModule = undefined;
-    throw error;
-  });
-  return applicationModule;
-};
-let loadedApplicationModule: ApplicationModule | undefined;
+type PageProps = { path: string };
+type PageComponent = FunctionComponent<PageProps>;
 
 /**
- * The application pages come in their own script, fetched on the first visit to /application…: the
- * landing page, which most visitors never leave, does not carry the questionnaire.
+ * A group of pages in its own script, fetched on the first visit: the landing page, which most
+ * visitors never leave, carries neither the questionnaire nor the loan pages. Loaded once per page;
+ * a failed load is not kept, so «Повторить» tries again.
  */
-const ApplicationRoute = ({ path }: { path: string }) => {
-  const [loaded, setLoaded] = useState<ApplicationModule | undefined>(loadedApplicationModule);
-  const [failed, setFailed] = useState(false);
-  const [attempt, setAttempt] = useState(0);
-  useEffect(() => {
-    if (loaded) return;
-    let active = true;
-    setFailed(false);
-    loadApplicationModule()
-      .then((module) => {
-        loadedApplicationModule = module;
-        if (active) setLoaded(module);
-      })
-      .catch(() => {
-        if (active) setFailed(true);
-      });
-    return () => {
-      active = false;
-    };
-  }, [attempt]);
-  if (loaded) return <loaded.ApplicationPages path={path} />;
-  return (
-    <Layout>
-      <div class="container narrow">
-        <h1 class="page-title">Заявка на заём</h1>
-        {failed ? (
-          <Alert message="Не удалось загрузить страницу. Проверьте подключение к интернету и попробуйте ещё раз.">
-            <button type="button" class="btn btn-secondary" onClick={() => setAttempt((n) => n + 1)}>
-              Повторить
-            </button>
-          </Alert>
-        ) : (
-          <p class="muted" role="status">
-            Загружаем…
-          </p>
-        )}
-      </div>
-    </Layout>
-  );
+const lazyPages = (load: () => Promise<PageComponent>, title: string) => {
+  let pending: Promise<PageComponent> | undefined;
+  let loadedPage: PageComponent | undefined;
+  const loadOnce = (): Promise<PageComponent> => {
+    pending ??= load().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
+  };
+  return ({ path }: PageProps) => {
+    // Kept in a box: a component in state would be called as an updater.
+    const [loaded, setLoaded] = useState<{ Page: PageComponent } | undefined>(loadedPage ? { Page: loadedPage } : undefined);
+    const [failed, setFailed] = useState(false);
+    const [attempt, setAttempt] = useState(0);
+    useEffect(() => {
+      if (loaded) return;
+      let active = true;
+      setFailed(false);
+      loadOnce()
+        .then((Page) => {
+          loadedPage = Page;
+          if (active) setLoaded({ Page });
+        })
+        .catch(() => {
+          if (active) setFailed(true);
+        });
+      return () => {
+        active = false;
+      };
+    }, [attempt]);
+    if (loaded) return <loaded.Page path={path} />;
+    return (
+      <Layout>
+        <div class="container narrow">
+          <h1 class="page-title">{title}</h1>
+          {failed ? (
+            <Alert message="Не удалось загрузить страницу. Проверьте подключение к интернету и попробуйте ещё раз.">
+              <button type="button" class="btn btn-secondary" onClick={() => setAttempt((n) => n + 1)}>
+                Повторить
+              </button>
+            </Alert>
+          ) : (
+            <p class="muted" role="status">
+              Загружаем…
+            </p>
+          )}
+        </div>
+      </Layout>
+    );
+  };
 };
+
+/** The questionnaire, the decision and the contract signing. */
+const ApplicationRoute = lazyPages(
+  () => import('./pages/application/ApplicationPages').then((module) => module.ApplicationPages),
+  'Заявка на заём',
+);
+/** A signed loan: its status, payout, schedule and contract. */
+const LoanRoute = lazyPages(() => import('./pages/loans/LoanPage').then((module) => module.LoanPages), 'Заём');
 
 const screenFor = (path: string) => {
   if (path === '/application' || path.startsWith('/application/')) return <ApplicationRoute path={path} />;
+  if (path.startsWith('/loans/')) return <LoanRoute path={path} />;
   switch (path) {
     case '/':
       return <Landing />;

@@ -301,7 +301,7 @@ test.describe('the loan application', () => {
     await expect(offer.locator('[data-figure="total"]')).toHaveAttribute('data-kopecks', String(reply.offer!.quote!.totalKopecks));
     await expect(offer.locator('[data-figure="return-date"]')).toHaveAttribute('data-value', reply.offer!.quote!.returnDate);
     await expect(offer.locator('[data-figure="psk"]')).toHaveAttribute('data-value', String(reply.offer!.quote!.pskPercent));
-    await expect(page.getByText('Подписание договора — скоро.')).toBeVisible();
+    await expect(page.getByRole('link', { name: 'Получить деньги' })).toHaveAttribute('href', `/application/${id}/sign`);
     await checkScreen(page, testInfo, 'approved-10-decision');
 
     // The cabinet lists it, newest on top, with its status.

@@ -122,7 +122,7 @@ export type SavedLoanChoice = { product: string; amount: number; term: number; s
 /** `quote` is null when the saved choice no longer prices today (the catalogue changed). */
 export type LoanChoiceReply = { choice: null } | { choice: SavedLoanChoice; quote: Quote | null };
 
-export type ApplicationStatus = 'draft' | 'scoring' | 'approved' | 'declined' | 'manual_review';
+export type ApplicationStatus = 'draft' | 'scoring' | 'approved' | 'declined' | 'manual_review' | 'signed';
 export type ConsentKind = 'personal_data' | 'credit_history' | 'simple_signature' | 'marketing';
 export type ConsentDocument = { kind: ConsentKind; title: string; required: boolean; version: string; text: string };
 export type GrantedConsent = { kind: ConsentKind; version: string; grantedAt: string; current: boolean };
@@ -149,6 +149,54 @@ export type Application = {
 export type LoanFields = { product: string; amount: number; term: number };
 /** What `PATCH /api/applications/:id` takes: any part of the questionnaire and of the loan. */
 export type ApplicationPatch = PartialQuestionnaire & Partial<LoanFields>;
+
+export type PayoutType = 'cash' | 'sbp' | 'card' | 'wallet';
+export type Bank = { id: string; name: string };
+/** `POST /api/applications/:id/payout-method`: either the bank list (СБП) or ready to sign. */
+export type PayoutChoice = {
+  type: string;
+  next: 'sign' | 'choose_bank';
+  banks?: Bank[];
+  bank?: string;
+  recipientName?: string;
+};
+export type ContractKeyFacts = {
+  amountKopecks: number;
+  pskPercent: number;
+  pskKopecks: number;
+  totalKopecks: number;
+  returnDate: string;
+};
+/** The individual terms exactly as they would be signed now. */
+export type Contract = {
+  number: string;
+  sha256: string;
+  text: string;
+  keyFacts: ContractKeyFacts;
+  coolingOffHours: number;
+  pdnWarningRequired: boolean;
+};
+export type Signed = { loanId: string; payoutAt: string };
+export type LoanStatus = 'cooling_off' | 'disbursing' | 'active' | 'refused' | 'payout_failed' | 'closed';
+export type ScheduleLine = { date: string; principalKopecks: number; interestKopecks: number; totalKopecks: number };
+export type Loan = {
+  id: string;
+  status: LoanStatus;
+  product: string;
+  amountKopecks: number;
+  totalKopecks: number;
+  pskPercent: number;
+  contractDate: string;
+  returnDate: string;
+  payoutType: string;
+  payoutAt: string;
+  signedAt: string;
+  activatedAt: string | null;
+  refusedAt: string | null;
+  canRefuse: boolean;
+  cashCode: string | null;
+  schedule: ScheduleLine[];
+};
 
 let clientConfig: Promise<ClientConfig> | undefined;
 let consentDocuments: Promise<ConsentDocument[]> | undefined;
@@ -194,6 +242,14 @@ export const api = {
   grantConsents: (id: string, kinds: ConsentKind[]) =>
     request<Application>('POST', `/api/applications/${encodeURIComponent(id)}/consents`, { kinds }),
   submitApplication: (id: string) => request<Application>('POST', `/api/applications/${encodeURIComponent(id)}/submit`, {}),
+  choosePayoutMethod: (id: string, body: { type: PayoutType; bankId?: string }) =>
+    request<PayoutChoice>('POST', `/api/applications/${encodeURIComponent(id)}/payout-method`, body),
+  contract: (id: string) => request<Contract>('GET', `/api/applications/${encodeURIComponent(id)}/contract`),
+  requestSigningCode: (id: string) => request<OtpSent>('POST', `/api/applications/${encodeURIComponent(id)}/sign/otp`, {}),
+  sign: (id: string, code: string) => request<Signed>('POST', `/api/applications/${encodeURIComponent(id)}/sign`, { code }),
+  loans: () => request<Loan[]>('GET', '/api/loans'),
+  loan: (id: string) => request<Loan>('GET', `/api/loans/${encodeURIComponent(id)}`),
+  refuseLoan: (id: string) => request<Loan>('POST', `/api/loans/${encodeURIComponent(id)}/refuse`, {}),
   devSms: (phone?: string) =>
     request<DevSms[]>('GET', phone ? `/api/dev/sms?phone=${encodeURIComponent(phone)}` : '/api/dev/sms'),
 };
@@ -207,6 +263,9 @@ export const fetchMe = async (): Promise<Me | null> => {
     throw error;
   }
 };
+
+/** The signed contract as a PDF (opened by the browser, not fetched by the app). */
+export const loanContractPdfUrl = (id: string): string => `/api/loans/${encodeURIComponent(id)}/contract.pdf`;
 
 export const errorMessage = (error: unknown): string =>
   error instanceof ApiError ? error.message : GENERIC_ERROR_MESSAGE;

@@ -31,6 +31,7 @@ describe('application statuses', () => {
       approved: 'Одобрена',
       declined: 'Не одобрена',
       manual_review: 'У специалиста',
+      signed: 'Договор подписан',
     });
     expect(isPending('scoring')).toBe(true);
     expect(isPending('approved')).toBe(false);

@@ -11,6 +11,7 @@ export const STATUS_LABELS: Record<ApplicationStatus, string> = {
   approved: 'Одобрена',
   declined: 'Не одобрена',
   manual_review: 'У специалиста',
+  signed: 'Договор подписан',
 };
 
 /** The badge's colour: a class suffix. */
@@ -20,6 +21,7 @@ export const STATUS_TONES: Record<ApplicationStatus, 'neutral' | 'progress' | 's
   approved: 'success',
   declined: 'muted',
   manual_review: 'progress',
+  signed: 'success',
 };
 
 /** Still waiting for a decision (the page keeps asking). */

@@ -2,7 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { Alert } from '../components/Alert';
 import { LoanChoiceCard } from '../components/LoanChoiceCard';
 import { Layout } from '../components/Layout';
-import { ApiError, type Application, type LoanChoiceReply, type Me, api, errorMessage, fetchMe } from '../lib/api';
+import { ApiError, type Application, type Loan, type LoanChoiceReply, type Me, api, errorMessage, fetchMe } from '../lib/api';
+import { LOAN_STATUS_LABELS, LOAN_STATUS_TONES } from '../lib/loan-status';
 import { STATUS_LABELS, STATUS_TONES, newApplicationBlock } from '../lib/application-status';
 import { useDocumentTitle } from '../lib/hooks';
 import { type LoanChoice, hasChoiceParams, parseChoiceQuery } from '../lib/loan-choice';
@@ -14,7 +15,7 @@ import { Link, navigate, useRoute } from '../lib/router';
 
 type State =
   | { kind: 'loading' }
-  | { kind: 'ready'; me: Me; choice: LoanChoiceReply; applications: Application[] }
+  | { kind: 'ready'; me: Me; choice: LoanChoiceReply; applications: Application[]; loans: Loan[] }
   | { kind: 'failed'; message: string };
 
 /** The login, coming back here with whatever the address carries (the calculator's choice). */
@@ -70,8 +71,8 @@ export const Cabinet = () => {
         // A reload or a shared link must not save the choice again.
         navigate('/cabinet', { replace: true });
       }
-      const [choice, applications] = await Promise.all([api.loanChoice(), api.applications()]);
-      if (active) setState({ kind: 'ready', me, choice, applications });
+      const [choice, applications, loans] = await Promise.all([api.loanChoice(), api.applications(), api.loans()]);
+      if (active) setState({ kind: 'ready', me, choice, applications, loans });
     };
     load().catch((error: unknown) => {
       if (!active) return;
@@ -137,13 +138,23 @@ export const Cabinet = () => {
 
         <Alert message={choiceError} />
 
-        {state.kind === 'ready' && <Dashboard me={state.me} choice={state.choice} applications={state.applications} />}
+        {state.kind === 'ready' && <Dashboard me={state.me} choice={state.choice} applications={state.applications} loans={state.loans} />}
       </div>
     </Layout>
   );
 };
 
-const Dashboard = ({ me, choice, applications }: { me: Me; choice: LoanChoiceReply; applications: Application[] }) => {
+const Dashboard = ({
+  me,
+  choice,
+  applications,
+  loans,
+}: {
+  me: Me;
+  choice: LoanChoiceReply;
+  applications: Application[];
+  loans: Loan[];
+}) => {
   const since = formatDate(me.createdAt);
   const block = newApplicationBlock(applications, new Date());
   return (
@@ -152,23 +163,27 @@ const Dashboard = ({ me, choice, applications }: { me: Me; choice: LoanChoiceRep
       <div class="cards">
         {applications.length > 0 && <ApplicationsCard applications={applications} />}
         {choice.choice && <LoanChoiceCard choice={choice.choice} quote={choice.quote} block={block} />}
-        <section class="card" aria-labelledby="loans-title">
-          <h2 id="loans-title">Мои займы</h2>
-          <p class="empty">У вас пока нет займов</p>
-          {choice.choice || block ? (
-            <p class="muted">Оформленные займы, их платежи и договоры появятся здесь.</p>
-          ) : (
-            <>
-              <p class="muted">Выберите сумму и срок в калькуляторе — переплату и дату возврата видно сразу.</p>
-              <Link href="/application" class="btn btn-primary btn-block">
-                Получить займ
-              </Link>
-              <Link href="/#calculator" class="btn btn-secondary btn-block">
-                Рассчитать в калькуляторе
-              </Link>
-            </>
-          )}
-        </section>
+        {loans.length > 0 ? (
+          <LoansCard loans={loans} />
+        ) : (
+          <section class="card" aria-labelledby="loans-title">
+            <h2 id="loans-title">Мои займы</h2>
+            <p class="empty">У вас пока нет займов</p>
+            {choice.choice || block ? (
+              <p class="muted">Оформленные займы, их платежи и договоры появятся здесь.</p>
+            ) : (
+              <>
+                <p class="muted">Выберите сумму и срок в калькуляторе — переплату и дату возврата видно сразу.</p>
+                <Link href="/application" class="btn btn-primary btn-block">
+                  Получить займ
+                </Link>
+                <Link href="/#calculator" class="btn btn-secondary btn-block">
+                  Рассчитать в калькуляторе
+                </Link>
+              </>
+            )}
+          </section>
+        )}
         <section class="card" aria-labelledby="history-title">
           <h2 id="history-title">История операций</h2>
           <p class="empty">Операций пока нет</p>
@@ -231,6 +246,35 @@ const ApplicationsCard = ({ applications }: { applications: Application[] }) => 
             <Link href={`/application/${application.id}`} class={isDraft ? 'btn btn-primary btn-block' : 'btn btn-secondary btn-block'}>
               {isDraft ? 'Продолжить заполнение' : 'Открыть заявку'}
               <span class="sr-only"> от {created}</span>
+            </Link>
+          </li>
+        );
+      })}
+    </ul>
+  </section>
+);
+
+/** The customer's loans, each with its status and a link to its page. */
+const LoansCard = ({ loans }: { loans: Loan[] }) => (
+  <section class="card applications-card" aria-labelledby="loans-title">
+    <h2 id="loans-title">Мои займы</h2>
+    <ul class="application-list">
+      {loans.map((loan) => {
+        const product = productOf(loan.product);
+        const signed = formatDate(loan.signedAt) ?? '';
+        return (
+          <li key={loan.id} class="application-item loan-item" data-id={loan.id}>
+            <p>
+              <span class={`badge badge-${LOAN_STATUS_TONES[loan.status]}`}>{LOAN_STATUS_LABELS[loan.status]}</span>
+            </p>
+            <p>
+              {product?.name ?? loan.product} · {formatRubles(loan.amountKopecks)}
+            </p>
+            <p class="muted">
+              Вернуть {formatRubles(loan.totalKopecks)} до {formatBusinessDate(loan.returnDate)}
+            </p>
+            <Link href={`/loans/${loan.id}`} class="btn btn-secondary btn-block">
+              Открыть заём<span class="sr-only"> от {signed}</span>
             </Link>
           </li>
         );

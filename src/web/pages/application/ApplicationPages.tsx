@@ -13,6 +13,7 @@ import { defaultChoice } from '../../lib/loan-choice';
 import { Link, navigate } from '../../lib/router';
 import { Decision } from './Decision';
 import { Questionnaire } from './Questionnaire';
+import { SigningPage } from './Signing';
 import './application.css';
 
 const loginFor = (path: string) => `/login?next=${encodeURIComponent(path)}`;
@@ -25,6 +26,8 @@ const CabinetLink = () => (
 
 export const ApplicationPages = ({ path }: { path: string }) => {
   if (path === '/application') return <StartApplication />;
+  const signing = /^\/application\/([0-9a-f-]{36})\/sign$/i.exec(path);
+  if (signing) return <SigningPage key={signing[1]} id={signing[1]!} />;
   const id = path.slice('/application/'.length);
   if (!/^[0-9a-f-]{36}$/i.test(id)) return <Missing />;
   return <ApplicationPage key={id} id={id} />;

@@ -72,7 +72,10 @@ export const Decision = ({ application: app, onApplication, onGone }: DecisionPr
       )}
       {app.status === 'approved' && <ApprovedDetails app={app} />}
       <div class="decision-actions">
-        <Link href="/cabinet" class={app.status === 'scoring' ? 'btn btn-secondary btn-block' : 'btn btn-primary btn-block'}>
+        <Link
+          href="/cabinet"
+          class={app.status === 'scoring' || app.status === 'approved' ? 'btn btn-secondary btn-block' : 'btn btn-primary btn-block'}
+        >
           В личный кабинет
         </Link>
       </div>
@@ -130,6 +133,16 @@ const DecisionStatus = ({ app }: { app: Application }) => {
           )}
         </>
       );
+    case 'signed':
+      return (
+        <>
+          <p class="decision-mark decision-mark-ok" aria-hidden="true">
+            ✓
+          </p>
+          <h1 class="decision-title">Договор подписан</h1>
+          <p class="lead-small">Заём, его статус, график платежей и договор — в личном кабинете, в разделе «Мои займы».</p>
+        </>
+      );
     case 'manual_review':
       return (
         <>
@@ -162,9 +175,14 @@ const ApprovedDetails = ({ app }: { app: Application }) => {
           займам больше половины дохода.
         </p>
       )}
-      <p class="soon-note">
-        <strong>Подписание договора — скоро.</strong> Прочитать договор и подписать его кодом из SMS можно будет здесь, в личном
-        кабинете. Пока договор не подписан, заём не выдан и ни к чему вас не обязывает.
+      {offer?.quote && (
+        <Link href={`/application/${app.id}/sign`} class="btn btn-primary btn-block">
+          Получить деньги
+        </Link>
+      )}
+      <p class="muted small">
+        Дальше — способ получения денег и договор: его можно прочитать целиком и подписать кодом из SMS. Пока договор не
+        подписан, заём не выдан и ни к чему вас не обязывает.
       </p>
     </>
   );

@@ -1,0 +1,280 @@
+import type { Page, TestInfo } from '@playwright/test';
+import {
+  expect,
+  expectNoHorizontalScroll,
+  expectNoSeriousA11yViolations,
+  readCodeFromApi,
+  saveScreenshot,
+  test,
+  uniquePhone,
+} from './support';
+
+/**
+ * Signing at 360 px: an approved application → how to receive the money (cash; СБП with a bank) →
+ * the contract (key facts equal to `GET /api/quote`) → the SMS code → the loan page (active, the
+ * cash code, the signed PDF). The questionnaire's own journey is covered in application.spec.ts;
+ * here the application is filled and submitted through the API with the page's session cookie.
+ */
+
+const LOAN = { product: 'pdl', amount: 10_000, term: 30 };
+/** README «Sandbox personas»: a clean ИНН and passport, approved in seconds. */
+const QUESTIONNAIRE = {
+  lastName: 'Иванова',
+  firstName: 'Мария',
+  middleName: 'Петровна',
+  birthDate: '1990-05-17',
+  birthPlace: 'г. Тверь',
+  passport: { series: '4510', number: '654321', issuedAt: '2010-06-01', issuer: 'ОВД района Арбат г. Москвы', divisionCode: '770-001' },
+  registrationAddress: 'г. Москва, ул. Арбат, д. 1, кв. 2',
+  actualAddress: 'г. Москва, ул. Арбат, д. 1, кв. 2',
+  inn: '771234567859',
+  email: 'maria@example.ru',
+  employment: { type: 'employed', employer: 'ООО «Ромашка»', monthlyIncome: 80_000, incomeSource: 'зарплата' },
+};
+/** The server refuses a second SMS code to one phone within a minute (the login code included). */
+const RESEND_GAP_MS = 61_000;
+
+type SandboxSms = { to: string; text: string; sentAt: string };
+type QuoteReply = { amountKopecks: number; totalKopecks: number; pskPercent: number; pskKopecks: number; returnDate: string };
+
+const checkScreen = async (page: Page, testInfo: TestInfo, name: string) => {
+  await expectNoSeriousA11yViolations(page, name);
+  await expectNoHorizontalScroll(page);
+  await saveScreenshot(page, testInfo, name);
+};
+
+/** Logs a new customer in through the login page; returns the phone and when its code was sent. */
+const logIn = async (page: Page) => {
+  const phone = uniquePhone();
+  await page.goto('/login?next=%2Fcabinet');
+  await page.getByLabel('Номер телефона').fill(phone.e164);
+  await page.getByRole('button', { name: 'Получить код' }).click();
+  const codeSentAt = Date.now();
+  await page.getByLabel('Код из SMS').fill(await readCodeFromApi(page.request, phone.e164));
+  await page.getByRole('button', { name: 'Войти', exact: true }).click();
+  await expect(page).toHaveURL(/\/cabinet$/);
+  return { phone: phone.e164, codeSentAt };
+};
+
+/** Creates, fills and submits an application through the API (same session) and waits for approval. */
+const approvedApplication = async (page: Page, loan = LOAN): Promise<string> => {
+  const created = await page.request.post('/api/applications', { data: loan });
+  expect(created.status(), await created.text()).toBe(201);
+  const id = ((await created.json()) as { id: string }).id;
+  const patched = await page.request.patch(`/api/applications/${id}`, { data: QUESTIONNAIRE });
+  expect(patched.status(), await patched.text()).toBe(200);
+  const consents = await page.request.post(`/api/applications/${id}/consents`, {
+    data: { kinds: ['personal_data', 'credit_history', 'simple_signature'] },
+  });
+  expect(consents.status(), await consents.text()).toBe(200);
+  const submitted = await page.request.post(`/api/applications/${id}/submit`, { data: {} });
+  expect(submitted.status(), await submitted.text()).toBe(202);
+  await expect
+    .poll(async () => ((await (await page.request.get(`/api/applications/${id}`)).json()) as { status: string }).status, {
+      timeout: 20_000,
+    })
+    .toBe('approved');
+  return id;
+};
+
+/** The newest signing code sent to `phone`, read from the SMS sandbox. */
+const readSigningCode = async (page: Page, phone: string): Promise<string> => {
+  let code: string | undefined;
+  await expect
+    .poll(
+      async () => {
+        const response = await page.request.get(`/api/dev/sms?phone=${encodeURIComponent(phone)}`);
+        const messages = (await response.json()) as SandboxSms[];
+        const sms = messages.find((message) => message.to === phone && /подпись договора/.test(message.text));
+        code = sms ? /\b(\d{6})\b/.exec(sms.text)?.[1] : undefined;
+        return code;
+      },
+      { timeout: 20_000, message: `no signing SMS for ${phone}` },
+    )
+    .toMatch(/^\d{6}$/);
+  return code as string;
+};
+
+/** From the approved decision screen to the payout step. */
+const openSigning = async (page: Page, testInfo: TestInfo, id: string, prefix: string) => {
+  await page.goto(`/application/${id}`);
+  await expect(page.getByRole('heading', { level: 1, name: 'Заявка одобрена' })).toBeVisible();
+  await checkScreen(page, testInfo, `${prefix}-1-approved`);
+  await page.getByRole('link', { name: 'Получить деньги' }).click();
+  await expect(page).toHaveURL(new RegExp(`/application/${id}/sign$`));
+  await expect(page.getByRole('heading', { level: 2, name: 'Как получить деньги' })).toBeVisible();
+  await expect(page.getByRole('radio', { name: /На банковскую карту/ })).toBeDisabled();
+  await expect(page.getByRole('radio', { name: /На электронный кошелёк/ })).toBeDisabled();
+  await checkScreen(page, testInfo, `${prefix}-2-payout`);
+};
+
+/** The contract: key facts equal to the public quote for the same loan, the full text, no warning. */
+const checkContract = async (page: Page, testInfo: TestInfo, prefix: string, loan = LOAN) => {
+  await expect(page.getByRole('heading', { level: 2, name: 'Договор займа' })).toBeVisible();
+  const quote = (await (await page.request.get(`/api/quote?product=${loan.product}&amount=${loan.amount}&term=${loan.term}`)).json()) as QuoteReply;
+  const facts = page.locator('.key-facts');
+  await expect(facts.locator('[data-figure="amount"]')).toHaveAttribute('data-kopecks', String(quote.amountKopecks));
+  await expect(facts.locator('[data-figure="psk"]')).toHaveAttribute('data-value', String(quote.pskPercent));
+  await expect(facts.locator('[data-figure="psk-kopecks"]')).toHaveAttribute('data-kopecks', String(quote.pskKopecks));
+  await expect(facts.locator('[data-figure="total"]')).toHaveAttribute('data-kopecks', String(quote.totalKopecks));
+  await expect(facts.locator('[data-figure="return-date"]')).toHaveAttribute('data-value', quote.returnDate);
+  // The ПСК is never the small print: its figures are at least as large as any other key fact.
+  const sizes = await facts.locator('dd').evaluateAll((elements) => elements.map((e) => parseFloat(getComputedStyle(e).fontSize)));
+  const pskSize = await facts.locator('.psk-box dd').evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
+  expect(pskSize).toBeGreaterThanOrEqual(Math.max(...sizes));
+  await expect(page.getByRole('region', { name: 'Текст договора' })).toContainText('ПОЛНАЯ СТОИМОСТЬ ЗАЙМА');
+  // Below 50 000 ₽ the money is paid out at once; from 50 000 ₽ there are 4 hours to refuse.
+  if (loan.amount < 50_000) await expect(page.locator('.cooling-note')).toHaveCount(0);
+  else await expect(page.locator('.cooling-note')).toContainText('Деньги придут через 4 часа; до этого можно');
+  await expect(page.locator('.pdn-warning')).toHaveCount(0);
+  await checkScreen(page, testInfo, `${prefix}-3-contract`);
+};
+
+/** Waits out the server's one-minute gap since the login code, for the rest of the minute only. */
+const waitForResendGap = async (page: Page, codeSentAt: number) => {
+  const left = codeSentAt + RESEND_GAP_MS - Date.now();
+  if (left > 0) await page.waitForTimeout(left);
+};
+
+/** Code → sign → the loan page, active once the payout (immediate below 50 000 ₽) has gone through. */
+const signAndOpenLoan = async (page: Page, testInfo: TestInfo, phone: string, prefix: string, status = 'Активен') => {
+  await expect(page.getByLabel('Код из SMS')).toBeFocused();
+  await expect(page.getByLabel('Код из SMS')).toHaveAttribute('autocomplete', 'one-time-code');
+  await expect(page.getByRole('timer')).toContainText('Повторно через');
+  await checkScreen(page, testInfo, `${prefix}-4-code`);
+
+  // A wrong code: the server's message next to the field.
+  const code = await readSigningCode(page, phone);
+  const wrong = `${(Number(code[0]) + 1) % 10}${code.slice(1)}`;
+  await page.getByLabel('Код из SMS').fill(wrong);
+  await page.getByRole('button', { name: 'Подписать договор' }).click();
+  await expect(page.locator('#sign-code-error')).toBeVisible();
+  await expect(page.getByLabel('Код из SMS')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByLabel('Код из SMS')).toBeFocused();
+
+  await page.getByLabel('Код из SMS').fill(code);
+  await page.getByRole('button', { name: 'Подписать договор' }).click();
+  await expect(page).toHaveURL(/\/loans\/[0-9a-f-]{36}$/);
+  const loanId = /\/loans\/([0-9a-f-]{36})/.exec(page.url())![1]!;
+  await expect(page.getByTestId('loan-status')).toHaveText(status, { timeout: 15_000 });
+  return loanId;
+};
+
+/** The PDF link opens the signed contract: a real PDF. */
+const checkPdf = async (page: Page, loanId: string) => {
+  const link = page.getByRole('link', { name: 'Договор (PDF)' });
+  await expect(link).toHaveAttribute('target', '_blank');
+  const href = await link.getAttribute('href');
+  expect(href).toBe(`/api/loans/${loanId}/contract.pdf`);
+  const pdf = await page.request.get(href!);
+  expect(pdf.status()).toBe(200);
+  expect(pdf.headers()['content-type']).toContain('application/pdf');
+  expect((await pdf.body()).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+};
+
+test.describe('signing the contract', () => {
+  // Each journey waits out the one-minute gap between SMS codes to one phone.
+  test.describe.configure({ timeout: 150_000 });
+
+  test('cash: payout method → contract = quote → SMS code → signed → active with a cash code and the PDF', async ({ page }, testInfo) => {
+    const { phone, codeSentAt } = await logIn(page);
+    const id = await approvedApplication(page);
+    await openSigning(page, testInfo, id, 'cash');
+
+    await page.getByRole('radio', { name: /Наличные в Золотой Короне/ }).check();
+    await page.getByRole('button', { name: 'Далее' }).click();
+    await expect(page.locator('#sign-step-title')).toBeFocused();
+    await checkContract(page, testInfo, 'cash');
+
+    // Asked within a minute of the login code: the server refuses, the page counts down.
+    if (Date.now() < codeSentAt + RESEND_GAP_MS - 5_000) {
+      await page.getByRole('button', { name: 'Подписать кодом из SMS' }).click();
+      await expect(page.getByRole('timer')).toContainText('Запросить код можно через');
+      await expect(page.getByRole('button', { name: 'Подписать кодом из SMS' })).toBeDisabled();
+      await checkScreen(page, testInfo, 'cash-3-contract-wait');
+    }
+    await waitForResendGap(page, codeSentAt);
+    await expect(page.getByRole('button', { name: 'Подписать кодом из SMS' })).toBeEnabled({ timeout: 65_000 });
+    await page.getByRole('button', { name: 'Подписать кодом из SMS' }).click();
+    const loanId = await signAndOpenLoan(page, testInfo, phone, 'cash');
+    await expect(page.getByTestId('loan-status')).toHaveAttribute('data-status', 'active');
+
+    await expect(page.getByTestId('cash-code')).toHaveAttribute('data-value', /^\d{10}$/);
+    const loan = (await (await page.request.get(`/api/loans/${loanId}`)).json()) as { cashCode: string; totalKopecks: number };
+    await expect(page.getByTestId('cash-code')).toHaveAttribute('data-value', loan.cashCode);
+    await expect(page.locator('[data-figure="total"]')).toHaveAttribute('data-kopecks', String(loan.totalKopecks));
+    await expect(page.getByRole('table')).toBeVisible();
+    await checkScreen(page, testInfo, 'cash-5-loan');
+    await checkPdf(page, loanId);
+
+    // The cabinet lists the loan with its status and a link.
+    await page.getByRole('link', { name: 'Личный кабинет' }).click();
+    const item = page.locator('.loan-item').first();
+    await expect(item).toHaveAttribute('data-id', loanId);
+    await expect(item.locator('.badge')).toHaveText('Активен');
+    await expect(item.getByRole('link', { name: /^Открыть заём/ })).toHaveAttribute('href', `/loans/${loanId}`);
+    await checkScreen(page, testInfo, 'cash-6-cabinet');
+  });
+
+  test('СБП: the bank list, the recipient, then the same contract and signing', async ({ page }, testInfo) => {
+    const { phone, codeSentAt } = await logIn(page);
+    const id = await approvedApplication(page);
+    await openSigning(page, testInfo, id, 'sbp');
+
+    await page.getByRole('radio', { name: /На счёт через СБП/ }).check();
+    const bank = page.getByLabel('Банк', { exact: true });
+    await expect(bank).toBeVisible();
+    // Someone else's account (the sandbox test bank): refused next to the field.
+    await bank.selectOption('999999999999');
+    await expect(page.locator('#sbp-bank-error')).toContainText('не на ваше имя');
+    await checkScreen(page, testInfo, 'sbp-2-payout-mismatch');
+    await bank.selectOption({ label: 'Сбербанк' });
+    await expect(page.getByTestId('recipient')).toHaveText('Получатель: Мария Петровна И.');
+    await expect(page.locator('#sbp-bank-error')).toHaveCount(0);
+    await checkScreen(page, testInfo, 'sbp-2-payout-bank');
+    await page.getByRole('button', { name: 'Далее' }).click();
+
+    await expect(page.locator('.payout-summary')).toContainText('Сбербанк');
+    await checkContract(page, testInfo, 'sbp');
+    await expect(page.getByRole('region', { name: 'Текст договора' })).toContainText('Сбербанк');
+
+    await waitForResendGap(page, codeSentAt);
+    await page.getByRole('button', { name: 'Подписать кодом из SMS' }).click();
+    const loanId = await signAndOpenLoan(page, testInfo, phone, 'sbp');
+    await expect(page.getByTestId('cash-code')).toHaveCount(0);
+    await expect(page.getByText('Деньги отправлены на ваш счёт.')).toBeVisible();
+    await checkScreen(page, testInfo, 'sbp-5-loan');
+    await checkPdf(page, loanId);
+  });
+
+  test('60 000 ₽: cooling-off with a countdown, then a confirmed refusal', async ({ page }, testInfo) => {
+    const loan = { product: 'installment', amount: 60_000, term: 24 };
+    const { phone, codeSentAt } = await logIn(page);
+    const id = await approvedApplication(page, loan);
+    await openSigning(page, testInfo, id, 'cooling');
+    await page.getByRole('radio', { name: /Наличные в Золотой Короне/ }).check();
+    await page.getByRole('button', { name: 'Далее' }).click();
+    await checkContract(page, testInfo, 'cooling', loan);
+
+    await waitForResendGap(page, codeSentAt);
+    await page.getByRole('button', { name: 'Подписать кодом из SMS' }).click();
+    const loanId = await signAndOpenLoan(page, testInfo, phone, 'cooling', 'Можно отказаться');
+    await expect(page.getByTestId('payout-countdown')).toHaveText(/^[34]:\d\d:\d\d$/);
+    await expect(page.getByTestId('cash-code')).toHaveCount(0);
+    await checkScreen(page, testInfo, 'cooling-5-loan');
+
+    await page.getByRole('button', { name: 'Отказаться от займа' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Отказаться от займа?' });
+    await expect(dialog).toBeVisible();
+    await checkScreen(page, testInfo, 'cooling-6-refuse-dialog');
+    await dialog.getByRole('button', { name: 'Нет, оставить заём' }).click();
+    await expect(dialog).toBeHidden();
+    await page.getByRole('button', { name: 'Отказаться от займа' }).click();
+    await dialog.getByRole('button', { name: 'Да, отказаться' }).click();
+    await expect(page.getByTestId('loan-status')).toHaveText('Вы отказались');
+    await expect(page.getByRole('button', { name: 'Отказаться от займа' })).toHaveCount(0);
+    const reply = (await (await page.request.get(`/api/loans/${loanId}`)).json()) as { status: string };
+    expect(reply.status).toBe('refused');
+    await checkScreen(page, testInfo, 'cooling-7-refused');
+  });
+});
