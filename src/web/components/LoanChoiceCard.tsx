@@ -1,11 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
+import { LoanFigures } from './LoanFigures';
 import { formatRubles } from '../../core/money';
 import { DEFAULT_PRODUCTS } from '../../core/pricing/products';
 import type { Quote } from '../../core/pricing/quote';
 import { type SavedLoanChoice, api } from '../lib/api';
 import type { newApplicationBlock } from '../lib/application-status';
 import { calculatorPathFor } from '../lib/loan-choice';
-import { formatDate, formatPaymentLine, formatPskPercent, formatTerm } from '../lib/loan-format';
+import { formatDate } from '../lib/loan-format';
 import { Link } from '../lib/router';
 
 /** The product's name from the server's catalogue, else the bundled one, else its code. */
@@ -81,60 +82,9 @@ export const LoanChoiceCard = ({ choice, quote: q, block }: LoanChoiceCardProps)
 };
 
 const ChoiceFigures = ({ quote: q }: { quote: Quote }) => {
-  const paymentLine = formatPaymentLine(q);
   return (
     <>
-      <dl class="facts facts-grid">
-        <div>
-          <dt>Сумма</dt>
-          <dd data-figure="amount" data-kopecks={q.amountKopecks}>
-            {formatRubles(q.amountKopecks)}
-          </dd>
-        </div>
-        <div>
-          <dt>Срок</dt>
-          <dd data-figure="term" data-value={q.term} data-unit={q.termUnit}>
-            {formatTerm(q.term, q.termUnit)}
-          </dd>
-        </div>
-        <div>
-          <dt>ПСК</dt>
-          <dd>
-            <span data-figure="psk" data-value={q.pskPercent}>
-              {formatPskPercent(q.pskPercent)}
-            </span>{' '}
-            <span class="nowrap">
-              (<span data-figure="psk-kopecks" data-kopecks={q.pskKopecks}>{formatRubles(q.pskKopecks)}</span>)
-            </span>
-          </dd>
-        </div>
-        <div>
-          <dt>Переплата</dt>
-          <dd data-figure="overpayment" data-kopecks={q.overpaymentKopecks}>
-            {formatRubles(q.overpaymentKopecks)}
-          </dd>
-        </div>
-        <div>
-          <dt>Вернуть всего</dt>
-          <dd data-figure="total" data-kopecks={q.totalKopecks}>
-            {formatRubles(q.totalKopecks)}
-          </dd>
-        </div>
-        <div>
-          <dt>Дата возврата</dt>
-          <dd data-figure="return-date" data-value={q.returnDate}>
-            {formatDate(q.returnDate)}
-          </dd>
-        </div>
-        {paymentLine && (
-          <div class="facts-wide">
-            <dt>Платежи</dt>
-            <dd data-figure="payments" data-count={q.schedule.length}>
-              {paymentLine}
-            </dd>
-          </div>
-        )}
-      </dl>
+      <LoanFigures quote={q} />
       <p class="muted small">
         Расчёт на сегодня, <span data-figure="start-date" data-value={q.startDate}>{formatDate(q.startDate)}</span>: если
         оформить займ позже, даты и суммы пересчитаются.

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { LoadStatus } from '../components/LoadStatus';
 import { Alert } from '../components/Alert';
 import { LoanChoiceCard } from '../components/LoanChoiceCard';
 import { Layout } from '../components/Layout';
@@ -122,19 +123,7 @@ export const Cabinet = () => {
         <h1 class="page-title">Личный кабинет</h1>
         <Alert message={logoutError} />
 
-        {state.kind === 'loading' && (
-          <p class="muted" role="status">
-            Загружаем данные…
-          </p>
-        )}
-
-        {state.kind === 'failed' && (
-          <Alert message={state.message}>
-            <button type="button" class="btn btn-secondary" onClick={() => setAttempt((n) => n + 1)}>
-              Повторить
-            </button>
-          </Alert>
-        )}
+        <LoadStatus state={state} onRetry={() => setAttempt((n) => n + 1)} loadingText="Загружаем данные…" />
 
         <Alert message={choiceError} />
 

@@ -4,7 +4,7 @@ import { DEFAULT_PRODUCTS } from '../../../core/pricing/products';
 import { ApiError, type Application, api } from '../../lib/api';
 import { formatDate, formatTermAccusative } from '../../lib/loan-format';
 import { Link } from '../../lib/router';
-import { LoanFigures } from './LoanFigures';
+import { LoanFigures } from '../../components/LoanFigures';
 
 /** While the decision is being made, the page asks this often. */
 export const POLL_MS = 1500;

@@ -8,7 +8,7 @@ import { defaultChoice, parseWholeNumber, snapToRange } from '../../lib/loan-cho
 import { fitAmount, fitTerm } from '../../lib/loan-fit';
 import { formatDate, formatInputNumber, formatTerm, rublesWords, unitGenitivePlural } from '../../lib/loan-format';
 import type { PricingState } from '../../lib/pricing';
-import { LoanFigures } from './LoanFigures';
+import { LoanFigures } from '../../components/LoanFigures';
 
 /** Prices a loan with the core engine (the server's own), never throwing. */
 export const safeQuote = (pricing: PricingState, product: Product | undefined, amount: number, term: number): QuoteResult => {

@@ -10,7 +10,7 @@ import {
   type StepId,
   isEmploymentType,
 } from '../../lib/questionnaire-form';
-import { LoanFigures } from './LoanFigures';
+import { LoanFigures } from '../../components/LoanFigures';
 
 type ReviewStepProps = {
   values: FormValues;

@@ -4,6 +4,7 @@
  * code. A signed contract becomes a loan: the page continues to `/loans/:loanId`.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { LoadStatus } from '../../components/LoadStatus';
 import { Alert } from '../../components/Alert';
 import { Layout } from '../../components/Layout';
 import { formatRubles } from '../../../core/money';
@@ -88,18 +89,7 @@ export const SigningPage = ({ id }: { id: string }) => {
     >
       <div class="container narrow signing">
         <h1 class="page-title">Получение денег</h1>
-        {state.kind === 'loading' && (
-          <p class="muted" role="status">
-            Загружаем…
-          </p>
-        )}
-        {state.kind === 'failed' && (
-          <Alert message={state.message}>
-            <button type="button" class="btn btn-secondary" onClick={() => setAttempt((n) => n + 1)}>
-              Повторить
-            </button>
-          </Alert>
-        )}
+        <LoadStatus state={state} onRetry={() => setAttempt((n) => n + 1)} />
         {state.kind === 'missing' && (
           <div class="card">
             <p>Заявка не найдена. Возможно, ссылка устарела или в ней опечатка.</p>

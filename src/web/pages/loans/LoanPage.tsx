@@ -4,6 +4,7 @@
  * offers a free refusal; once active it shows what to return, when, and (for cash) the transfer code.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { LoadStatus } from '../../components/LoadStatus';
 import { Alert } from '../../components/Alert';
 import { Layout } from '../../components/Layout';
 import { formatRubles } from '../../../core/money';
@@ -97,18 +98,7 @@ const LoanPage = ({ id }: { id: string }) => {
     <Layout headerActions={<CabinetLink />}>
       <div class="container narrow loan-page">
         <h1 class="page-title">Заём</h1>
-        {state.kind === 'loading' && (
-          <p class="muted" role="status">
-            Загружаем…
-          </p>
-        )}
-        {state.kind === 'failed' && (
-          <Alert message={state.message}>
-            <button type="button" class="btn btn-secondary" onClick={() => setAttempt((n) => n + 1)}>
-              Повторить
-            </button>
-          </Alert>
-        )}
+        <LoadStatus state={state} onRetry={() => setAttempt((n) => n + 1)} />
         {loan && (
           <LoanDetails
             loan={loan}

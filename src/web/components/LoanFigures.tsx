@@ -1,8 +1,8 @@
-import { formatRubles } from '../../../core/money';
-import type { Quote } from '../../../core/pricing/quote';
-import { formatDate, formatPaymentLine, formatPskPercent, formatTerm } from '../../lib/loan-format';
+import { formatRubles } from '../../core/money';
+import type { Quote } from '../../core/pricing/quote';
+import { formatDate, formatPaymentLine, formatPskPercent, formatTerm } from '../lib/loan-format';
 
-/** The figures of one priced loan (the questionnaire's loan, the approved offer), each with its raw value. */
+/** The figures of one priced loan (the kept choice, the questionnaire's loan, the approved offer), each with its raw value. */
 export const LoanFigures = ({ quote: q }: { quote: Quote }) => {
   const paymentLine = formatPaymentLine(q);
   return (
