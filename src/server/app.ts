@@ -25,6 +25,8 @@ import { pricingRoutes } from './modules/pricing/pricing.routes';
 import type { Pricing } from './modules/pricing/pricing.service';
 import type { SandboxSmsProvider } from './providers/sms/sandbox';
 import type { PayoutProvider } from './providers/payouts/port';
+import type { SandboxPayouts } from './providers/payouts/sandbox';
+import { registerSandboxCardPage } from './providers/payouts/sandbox-card-page';
 import { signingRoutes } from './modules/contracts/signing.routes';
 import { loanRoutes } from './modules/loans/loans.routes';
 import type { Random } from './random';
@@ -40,6 +42,8 @@ export type AppDeps = {
   jobs: JobQueue;
   pricing: Pricing;
   payouts: PayoutProvider;
+  /** Set when payouts go through the sandbox: its acquirer card page is then served here. */
+  sandboxCardPage?: SandboxPayouts | null;
   crashpoint: (name: string) => void;
   /** Present when the sandbox SMS provider is in use. */
   sandboxSms: SandboxSmsProvider | null;
@@ -109,11 +113,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...pricingRoutes({ pricing: deps.pricing }),
     ...loanChoiceRoutes({ db: deps.db, clock: deps.clock, pricing: deps.pricing }),
     ...applicationRoutes(applicationDeps),
-    ...signingRoutes({ ...applicationDeps, payouts: deps.payouts, auth: authDeps }),
+    ...signingRoutes({ ...applicationDeps, payouts: deps.payouts, auth: authDeps, publicUrl: config.publicUrl }),
     ...loanRoutes({ ...applicationDeps, logger: deps.logger, payouts: deps.payouts, crashpoint: deps.crashpoint, payoutLeaseMs: config.jobExpireSec * 1000 }),
     ...(devSms && deps.sandboxSms ? devRoutes({ sandboxSms: deps.sandboxSms }) : []),
   ];
   registerRoutes(app, routes, requireCustomer);
+  if (deps.sandboxCardPage) registerSandboxCardPage(app, deps.sandboxCardPage);
   const openApi = buildOpenApi(routes, { title: 'CarCapital API', version: '0.1.0' }, cookie.name);
   app.get('/api/docs', async () => openApi);
 

@@ -124,6 +124,7 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
         const q = readQuestionnaire(keys, row);
         return q.lastName && q.firstName ? sbpNameOf({ lastName: q.lastName, firstName: q.firstName, middleName: q.middleName }) : null;
       },
+      publicUrl: config.publicUrl,
     }),
     { control: payoutControl },
   );
@@ -186,6 +187,7 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
     pricing,
     sandboxSms,
     payouts,
+    sandboxCardPage: payouts === sandboxPayouts ? sandboxPayouts : null,
     crashpoint,
     webRoot: 'webRoot' in overrides ? overrides.webRoot : DEFAULT_WEB_ROOT,
   });

@@ -183,9 +183,12 @@ export type PayoutMethodsTable = {
   type: PayoutType;
   details: ColumnType<Record<string, unknown>, string, string>;
   holder_matched: boolean;
+  state: ColumnType<PayoutMethodState, PayoutMethodState | undefined, PayoutMethodState>;
   created_at: Timestamp;
   updated_at: Timestamp;
 };
+
+export type PayoutMethodState = 'awaiting_card' | 'awaiting_hold' | 'ready';
 
 export type LoanStatus = 'cooling_off' | 'disbursing' | 'active' | 'refused' | 'payout_failed' | 'closed';
 
@@ -252,6 +255,20 @@ export type SandboxPayoutsTable = {
   created_at: Timestamp;
 };
 
+export type SandboxCardBindingsTable = {
+  id: string;
+  reference: string;
+  return_url: string;
+  status: 'pending' | 'held' | 'confirmed' | 'declined' | 'locked';
+  card_token: string | null;
+  masked_pan: string | null;
+  holder_name: string | null;
+  hold_kopecks: number | null;
+  attempts_left: ColumnType<number, number | undefined, number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+};
+
 export type DB = {
   customers: CustomersTable;
   otp_challenges: OtpChallengesTable;
@@ -272,4 +289,5 @@ export type DB = {
   signatures: SignaturesTable;
   payouts: PayoutsTable;
   sandbox_payouts: SandboxPayoutsTable;
+  sandbox_card_bindings: SandboxCardBindingsTable;
 };

@@ -3,6 +3,7 @@ import { formatLongDate, type BusinessDate } from '../../../core/dates';
 import { formatRubles } from '../../../core/money';
 import type { Product } from '../../../core/pricing/products';
 import type { Quote } from '../../../core/pricing/quote';
+import type { PayoutType } from '../../providers/payouts/port';
 
 /**
  * The individual terms (индивидуальные условия) of the loan, built from the approved offer's quote —
@@ -18,7 +19,7 @@ export type ContractInput = {
   product: Product;
   quote: Quote;
   borrower: { fullName: string; birthDate: string; passportMasked: string; registrationAddress: string; phone: string };
-  payout: { type: 'sbp' | 'cash'; description: string };
+  payout: { type: PayoutType; description: string };
   date: BusinessDate;
   /** ПДН in %, when above 50 % the borrower signs the warning with the terms (601-ФЗ). */
   pdnPercent: number | null;

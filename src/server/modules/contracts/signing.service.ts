@@ -1,10 +1,10 @@
-import type { Kysely } from 'kysely';
 import { moscowDate } from '../../../core/dates';
 import { formatPhone } from '../../../core/phone';
-import type { DB } from '../../db/schema';
 import { AppError } from '../../errors';
 import { maskPassport, sealField } from '../../pii';
-import type { PayoutProvider } from '../../providers/payouts/port';
+import type { PayoutMethodState } from '../../db/schema';
+import type { PayoutProvider, PayoutType, PersonName } from '../../providers/payouts/port';
+import { detailsOf, findPayoutMethod, payoutDescription, publicView, sealWallet, type PayoutDetails } from './payout-methods';
 import { ProviderError } from '../../providers/errors';
 import * as applicationsRepo from '../applications/applications.repo';
 import { readQuestionnaire, type ApplicationDeps } from '../applications/applications.service';
@@ -22,7 +22,7 @@ import { buildContract, coolingOffHours, PEP_AGREEMENT_KIND, type ContractDocume
  * stores the immutable evidence and, without a cooling-off period, enqueues the payout.
  */
 
-export type SigningDeps = ApplicationDeps & { payouts: PayoutProvider; auth: auth.AuthDeps };
+export type SigningDeps = ApplicationDeps & { payouts: PayoutProvider; auth: auth.AuthDeps; publicUrl: URL };
 
 type ApprovedApplication = applicationsRepo.ApplicationRow & { offer_amount_rubles: number; offer_term: number };
 
@@ -37,7 +37,7 @@ async function approvedOrFail(deps: SigningDeps, actor: auth.Actor, id: string):
 }
 
 /** «Имя Отчество Ф.» — how СБП reports a recipient; compared without case or «ё». */
-export function sbpNameOf(fullName: { lastName: string; firstName: string; middleName?: string }): string {
+export function sbpNameOf(fullName: PersonName): string {
   return [fullName.firstName, fullName.middleName, `${fullName.lastName.charAt(0)}.`].filter(Boolean).join(' ');
 }
 const normalizeName = (name: string) => name.toLowerCase().replaceAll('ё', 'е').replace(/\s+/g, ' ').trim();
@@ -46,53 +46,39 @@ export async function sbpBanks(deps: SigningDeps) {
   return deps.payouts.sbpBanks();
 }
 
-export async function choosePayoutMethod(
-  deps: SigningDeps,
-  actor: auth.Actor,
-  id: string,
-  input: { type: 'card' | 'sbp' | 'wallet' | 'cash'; bankId?: string | undefined },
-): Promise<{ type: string; next: 'sign' | 'choose_bank'; banks?: { id: string; name: string }[]; bank?: string; recipientName?: string }> {
-  const row = await approvedOrFail(deps, actor, id);
-  if (input.type === 'card' || input.type === 'wallet') {
-    throw new AppError('validation_failed', undefined, {
-      fields: { type: 'Этот способ получения пока недоступен. Выберите СБП или наличные.' },
-    });
-  }
-  let details: Record<string, unknown> = {};
-  let holderMatched = true;
-  let reply: Awaited<ReturnType<typeof choosePayoutMethod>> = { type: input.type, next: 'sign' };
-  if (input.type === 'sbp') {
-    const banks = await deps.payouts.sbpBanks();
-    if (!input.bankId) return { type: 'sbp', next: 'choose_bank', banks };
-    const bank = banks.find((b) => b.id === input.bankId);
-    if (!bank) throw new AppError('validation_failed', undefined, { fields: { bankId: 'Выберите банк из списка.' } });
-    const q = readQuestionnaire(deps.keys, row);
-    let recipient: string;
-    try {
-      recipient = await deps.payouts.sbpRecipientName(actor.phone, bank.id);
-    } catch (error) {
-      if (error instanceof ProviderError) {
-        throw new AppError('service_unavailable', 'Не удалось проверить счёт в СБП. Попробуйте ещё раз или выберите другой банк.');
-      }
-      throw error;
-    }
-    const expected = sbpNameOf({ lastName: q.lastName ?? '', firstName: q.firstName ?? '', middleName: q.middleName });
-    holderMatched = normalizeName(recipient) === normalizeName(expected);
-    if (!holderMatched) {
-      // R13: money goes only to an account in the borrower's own name.
-      throw new AppError('validation_failed', undefined, {
-        fields: { bankId: 'Счёт в этом банке оформлен не на ваше имя. Выберите банк, где счёт открыт на вас.' },
-      });
-    }
-    details = { bankId: bank.id, bankName: bank.name };
-    reply = { type: 'sbp', next: 'sign', bank: bank.name, recipientName: recipient };
-  }
+const provided = <T>(call: () => Promise<T>, message: string): Promise<T> =>
+  call().catch((error: unknown) => {
+    if (error instanceof ProviderError) throw new AppError('service_unavailable', message);
+    throw error;
+  });
+
+const personOf = (q: ReturnType<typeof readQuestionnaire>): PersonName => ({ lastName: q.lastName ?? '', firstName: q.firstName ?? '', middleName: q.middleName });
+
+export type PayoutMethodInput = {
+  type: PayoutType;
+  bankId?: string | undefined;
+  walletNumber?: string | undefined;
+};
+
+export type PayoutMethodReply = {
+  type: PayoutType;
+  next: 'sign' | 'choose_bank' | 'card_page';
+  banks?: { id: string; name: string }[];
+  bank?: string;
+  recipientName?: string;
+  hostedPageUrl?: string;
+  walletMasked?: string;
+};
+
+/** Saves the method; any earlier choice is replaced and signing codes sent for it die. */
+async function saveMethod(deps: SigningDeps, actor: auth.Actor, applicationId: string, type: PayoutType, details: PayoutDetails, state: PayoutMethodState) {
   const now = deps.clock.now();
+  const values = { type, details: JSON.stringify(details), holder_matched: state === 'ready', state, updated_at: now };
   await deps.db.transaction().execute(async (trx) => {
     await trx
       .insertInto('payout_methods')
-      .values({ application_id: row.id, type: input.type, details: JSON.stringify(details), holder_matched: holderMatched, created_at: now, updated_at: now })
-      .onConflict((oc) => oc.column('application_id').doUpdateSet({ type: input.type, details: JSON.stringify(details), holder_matched: holderMatched, updated_at: now }))
+      .values({ application_id: applicationId, ...values, created_at: now })
+      .onConflict((oc) => oc.column('application_id').doUpdateSet(values))
       .execute();
     // The document changes with the payout method: codes sent for the old one die now.
     await trx
@@ -103,11 +89,132 @@ export async function choosePayoutMethod(
       .where('status', '=', 'active')
       .execute();
   });
-  return reply;
 }
 
-async function payoutMethodOf(db: Kysely<DB>, applicationId: string) {
-  return db.selectFrom('payout_methods').selectAll().where('application_id', '=', applicationId).executeTakeFirst();
+export async function choosePayoutMethod(deps: SigningDeps, actor: auth.Actor, id: string, input: PayoutMethodInput): Promise<PayoutMethodReply> {
+  const row = await approvedOrFail(deps, actor, id);
+  if (!deps.payouts.types.includes(input.type)) {
+    throw new AppError('validation_failed', undefined, { fields: { type: 'Этот способ получения сейчас недоступен. Выберите другой.' } });
+  }
+  const q = readQuestionnaire(deps.keys, row);
+  switch (input.type) {
+    case 'cash':
+      await saveMethod(deps, actor, row.id, 'cash', {}, 'ready');
+      return { type: 'cash', next: 'sign' };
+
+    case 'sbp': {
+      const banks = await provided(() => deps.payouts.sbpBanks(), 'Не удалось получить список банков СБП. Попробуйте ещё раз.');
+      if (!input.bankId) return { type: 'sbp', next: 'choose_bank', banks };
+      const bank = banks.find((b) => b.id === input.bankId);
+      if (!bank) throw new AppError('validation_failed', undefined, { fields: { bankId: 'Выберите банк из списка.' } });
+      const recipient = await provided(
+        () => deps.payouts.sbpRecipientName(actor.phone, bank.id),
+        'Не удалось проверить счёт в СБП. Попробуйте ещё раз или выберите другой банк.',
+      );
+      // R13: money goes only to an account in the borrower's own name.
+      if (normalizeName(recipient) !== normalizeName(sbpNameOf(personOf(q)))) {
+        throw new AppError('validation_failed', undefined, {
+          fields: { bankId: 'Счёт в этом банке оформлен не на ваше имя. Выберите банк, где счёт открыт на вас.' },
+        });
+      }
+      await saveMethod(deps, actor, row.id, 'sbp', { bankId: bank.id, bankName: bank.name }, 'ready');
+      return { type: 'sbp', next: 'sign', bank: bank.name, recipientName: recipient };
+    }
+
+    case 'card': {
+      const cards = deps.payouts.cards!;
+      // A fresh binding each time: the borrower may come back to use another card.
+      const binding = await provided(
+        () => cards.startBinding({ reference: deps.random.uuid(), returnUrl: new URL(`/application/${row.id}/sign?card=returned`, deps.publicUrl).toString() }),
+        'Платёжная страница сейчас недоступна. Попробуйте ещё раз или выберите другой способ.',
+      );
+      await saveMethod(deps, actor, row.id, 'card', { bindingId: binding.bindingId }, 'awaiting_card');
+      return { type: 'card', next: 'card_page', hostedPageUrl: binding.hostedPageUrl };
+    }
+
+    case 'wallet': {
+      const walletNumber = input.walletNumber ?? '';
+      if (!WALLET_NUMBER.test(walletNumber)) {
+        throw new AppError('validation_failed', undefined, { fields: { walletNumber: 'Номер кошелька ЮMoney — от 11 до 20 цифр, начинается с 4100.' } });
+      }
+      const check = await provided(
+        () => deps.payouts.wallets!.check(walletNumber, { name: personOf(q), phone: actor.phone }),
+        'Не удалось проверить кошелёк. Попробуйте ещё раз.',
+      );
+      if (check.status !== 'confirmed') throw new AppError('validation_failed', undefined, { fields: { walletNumber: WALLET_REFUSALS[check.status] } });
+      const sealed = sealWallet(deps.keys, row.id, walletNumber);
+      await saveMethod(deps, actor, row.id, 'wallet', sealed, 'ready');
+      return { type: 'wallet', next: 'sign', walletMasked: sealed.walletMasked };
+    }
+  }
+}
+
+export const WALLET_NUMBER = /^4100\d{7,16}$/;
+const WALLET_REFUSALS = {
+  not_found: 'Такого кошелька нет. Проверьте номер.',
+  not_identified: 'Кошелёк не идентифицирован: деньги можно отправить только на кошелёк, подтверждённый паспортом владельца.',
+  other_owner: 'Кошелёк оформлен не на ваше имя. Укажите свой кошелёк.',
+} as const;
+
+async function cardMethodOrFail(deps: SigningDeps, applicationId: string) {
+  const method = await findPayoutMethod(deps.db, applicationId);
+  if (!method || method.type !== 'card') throw new AppError('conflict', 'Сначала выберите получение на карту.');
+  return method;
+}
+
+/** The chosen method and its state; a card waiting for its page is refreshed from the acquirer. */
+export async function getPayoutMethod(deps: SigningDeps, actor: auth.Actor, id: string) {
+  const row = await approvedOrFail(deps, actor, id);
+  let method = await findPayoutMethod(deps.db, row.id);
+  if (method?.type === 'card' && method.state === 'awaiting_card') {
+    const binding = await provided(() => deps.payouts.cards!.binding(String(detailsOf(method!).bindingId)), 'Не удалось узнать, что с картой. Обновите страницу.');
+    if (binding.status === 'held') {
+      const details = { ...detailsOf(method), maskedPan: binding.maskedPan };
+      await deps.db
+        .updateTable('payout_methods')
+        .set({ state: 'awaiting_hold', details: JSON.stringify(details), updated_at: deps.clock.now() })
+        .where('application_id', '=', row.id)
+        .where('state', '=', 'awaiting_card')
+        .execute();
+      method = await findPayoutMethod(deps.db, row.id);
+    } else if (binding.status === 'declined' || binding.status === 'locked') {
+      return { available: deps.payouts.types, method: { ...publicView(method), problem: 'Банк отклонил карту. Попробуйте другую карту или другой способ.' } };
+    }
+  }
+  return { available: deps.payouts.types, method: method ? publicView(method) : null };
+}
+
+/**
+ * The borrower says how much was held on the card. The acquirer checks it (3 tries, then the binding
+ * is locked) and releases the hold; then the issuer says whether the card is in the borrower's name.
+ */
+export async function confirmCardHold(deps: SigningDeps, actor: auth.Actor, id: string, amountKopecks: number) {
+  const row = await approvedOrFail(deps, actor, id);
+  await getPayoutMethod(deps, actor, id); // the borrower may confirm before we saw the acquirer's redirect
+  const method = await cardMethodOrFail(deps, row.id);
+  if (method.state === 'ready') return { ...publicView(method), next: 'sign' as const };
+  if (method.state !== 'awaiting_hold') throw new AppError('conflict', 'Сначала введите данные карты на странице банка.');
+  const cards = deps.payouts.cards!;
+  const details = detailsOf(method);
+  const answer = await provided(() => cards.confirmHold(String(details.bindingId), amountKopecks), 'Не удалось проверить сумму. Попробуйте ещё раз.');
+  if (answer.status === 'wrong_amount') {
+    throw new AppError('validation_failed', undefined, {
+      fields: { amount: `Сумма не совпала. Посмотрите SMS или выписку банка; осталось попыток: ${answer.attemptsLeft}.` },
+    });
+  }
+  if (answer.status !== 'confirmed') {
+    await deps.db.deleteFrom('payout_methods').where('application_id', '=', row.id).where('type', '=', 'card').execute();
+    throw new AppError('validation_failed', undefined, { fields: { amount: 'Попытки закончились. Добавьте карту заново или выберите другой способ.' } });
+  }
+  const q = readQuestionnaire(deps.keys, row);
+  const matches = await provided(() => cards.holderMatches(answer.cardToken, personOf(q)), 'Банк не ответил, на чьё имя карта. Попробуйте ещё раз.');
+  if (!matches) {
+    // R13: a card in someone else's name is refused, however it was confirmed.
+    await deps.db.deleteFrom('payout_methods').where('application_id', '=', row.id).where('type', '=', 'card').execute();
+    throw new AppError('validation_failed', undefined, { fields: { amount: 'Карта оформлена не на ваше имя. Добавьте свою карту или выберите другой способ.' } });
+  }
+  await saveMethod(deps, actor, row.id, 'card', { bindingId: details.bindingId, cardToken: answer.cardToken, maskedPan: answer.maskedPan }, 'ready');
+  return { type: 'card' as const, state: 'ready' as const, maskedPan: answer.maskedPan, next: 'sign' as const };
 }
 
 /** The contract exactly as it would be signed today. */
@@ -115,10 +222,10 @@ export async function currentContract(deps: SigningDeps, actor: auth.Actor, row:
   const product = deps.pricing.product(row.product_code);
   const quote = quoteOrNull(deps.pricing, { product: row.product_code, amountRubles: row.offer_amount_rubles, term: row.offer_term });
   if (!product || !quote) throw new AppError('conflict', 'Условия предложения больше недоступны. Подайте новую заявку.');
-  const method = await payoutMethodOf(deps.db, row.id);
+  const method = await findPayoutMethod(deps.db, row.id);
   if (!method) throw new AppError('conflict', 'Сначала выберите способ получения денег.');
+  if (method.state !== 'ready') throw new AppError('conflict', 'Сначала подтвердите карту: введите сумму, заблокированную на ней.');
   const q = readQuestionnaire(deps.keys, row);
-  const details = method.details as { bankName?: string };
   return buildContract({
     applicationId: row.id,
     product,
@@ -130,10 +237,7 @@ export async function currentContract(deps: SigningDeps, actor: auth.Actor, row:
       registrationAddress: q.registrationAddress ?? '',
       phone: formatPhone(actor.phone),
     },
-    payout: {
-      type: method.type as 'sbp' | 'cash',
-      description: method.type === 'sbp' ? `перевод через СБП на счёт заёмщика в банке «${details.bankName}» по номеру телефона` : 'наличными в пунктах «Золотая Корона» по коду перевода и паспорту',
-    },
+    payout: { type: method.type, description: payoutDescription(method) },
     date: moscowDate(deps.clock.now()),
     pdnPercent: row.pdn_percent === null ? null : Number(row.pdn_percent),
   });
@@ -174,7 +278,7 @@ export async function requestSigningCode(deps: SigningDeps, actor: auth.Actor, i
 export async function signContract(deps: SigningDeps, actor: auth.Actor, id: string, code: string, meta: auth.RequestMeta) {
   const row = await approvedOrFail(deps, actor, id);
   const contract = await currentContract(deps, actor, row);
-  const method = (await payoutMethodOf(deps.db, row.id))!;
+  const method = (await findPayoutMethod(deps.db, row.id))!;
   const outcome = await deps.db.transaction().execute(async (trx) => {
     const now = deps.clock.now();
     const checked = await auth.checkCode(deps.auth, trx, {

@@ -17,6 +17,7 @@ import type { Actor } from '../auth/auth.service';
 import { accounts, post } from '../ledger/ledger.service';
 import { queueSms } from '../notifications/sms-outbox';
 import { renderContractPdf } from '../contracts/pdf';
+import { payoutDestination } from '../contracts/payout-methods';
 import { maskPhone } from '../../../core/phone';
 
 /**
@@ -199,14 +200,23 @@ export function createDisburseHandler(deps: LoanDeps) {
       .executeTakeFirst();
     if (!attempt) return;
 
+    const failFinally = async (message: string) => {
+      await deps.db.transaction().execute(async (trx) => {
+        await trx.updateTable('payouts').set({ status: 'failed', last_error: message.slice(0, 500), claimed_until: null }).where('id', '=', attempt.id).where('status', '=', 'pending').execute();
+        await trx.updateTable('loans').set({ status: 'payout_failed' }).where('id', '=', loan.id).where('status', '=', 'disbursing').execute();
+        await queueSms(deps, trx, { to: phone, text: 'CarCapital: не удалось отправить деньги. Мы уже разбираемся и свяжемся с вами.', kind: 'notice' });
+      });
+      deps.logger.error({ loanId, err: message }, 'payout failed; staff must look');
+    };
+
     let result;
     try {
       result = await deps.payouts.payout({
         idempotencyKey: loan.id,
-        type: method.type as 'sbp' | 'cash',
+        type: method.type,
         amountKopecks: loan.amount_kopecks,
         recipient: { phone, fullName: [q.lastName, q.firstName, q.middleName].filter(Boolean).join(' ') },
-        ...(method.type === 'sbp' ? { bankId: String((method.details as { bankId: string }).bankId) } : {}),
+        ...payoutDestination(deps.keys, method),
       });
     } catch (error) {
       const message = error instanceof ProviderError ? error.message : 'unexpected error';
@@ -215,12 +225,13 @@ export function createDisburseHandler(deps: LoanDeps) {
       // A definitive refusal (e.g. a 4xx) is not retried; anything unknown is, with the same key.
       const retryable = (error as { retryable?: boolean }).retryable !== false;
       if (retryable && attempt.attempts < PAYOUT_RETRY_LIMIT) throw error;
-      await deps.db.transaction().execute(async (trx) => {
-        await trx.updateTable('payouts').set({ status: 'failed' }).where('id', '=', attempt.id).where('status', '=', 'pending').execute();
-        await trx.updateTable('loans').set({ status: 'payout_failed' }).where('id', '=', loan.id).where('status', '=', 'disbursing').execute();
-        await queueSms(deps, trx, { to: phone, text: 'CarCapital: не удалось отправить деньги. Мы уже разбираемся и свяжемся с вами.', kind: 'notice' });
-      });
-      deps.logger.error({ loanId, err: message }, 'payout failed after retries; staff must look');
+      await failFinally(message);
+      return;
+    }
+    // The provider answered and refused (card closed, wallet blocked…): retrying with the same key
+    // would get the same answer.
+    if (result.status === 'failed') {
+      await failFinally(`provider refused: ${result.failureReason ?? 'no reason given'}`);
       return;
     }
     deps.crashpoint('payout.after_provider');
@@ -250,10 +261,11 @@ export function createDisburseHandler(deps: LoanDeps) {
           { account: accounts.payoutClearing(deps.payouts.name), creditKopecks: loan.amount_kopecks },
         ],
       });
+      const where = { card: 'на вашу карту', wallet: 'на ваш электронный кошелёк', sbp: 'на ваш счёт через СБП', cash: '' }[method.type];
       const text =
         method.type === 'cash'
-          ? `CarCapital: перевод ${formatRubles(loan.amount_kopecks)} готов к получению в «Золотой Короне». Код перевода — в личном кабинете; с собой паспорт.`
-          : `CarCapital: ${formatRubles(loan.amount_kopecks)} отправлены на ваш счёт через СБП. Вернуть до ${loan.return_date}.`;
+          ? `CarCapital: перевод ${formatRubles(loan.amount_kopecks)} готов к получению в «Золотой Короне». Код перевода ${result.cashCode ?? '— в личном кабинете'}, с собой паспорт. Никому не сообщайте код.`
+          : `CarCapital: ${formatRubles(loan.amount_kopecks)} отправлены ${where}. Вернуть до ${loan.return_date}.`;
       await queueSms(deps, trx, { to: phone, text, kind: 'notice' });
     });
   };

@@ -400,5 +400,5 @@ export function createYooKassaPayouts(options: YooKassaPayoutsOptions): PayoutPr
     );
   }
 
-  return { name: PROVIDER, sbpBanks, sbpRecipientName, payout };
+  return { name: PROVIDER, types: ['sbp'], sbpBanks, sbpRecipientName, payout };
 }
