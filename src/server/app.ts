@@ -26,7 +26,11 @@ import type { Pricing } from './modules/pricing/pricing.service';
 import type { SandboxSmsProvider } from './providers/sms/sandbox';
 import type { PayoutProvider } from './providers/payouts/port';
 import type { SandboxPayouts } from './providers/payouts/sandbox';
-import { registerSandboxCardPage } from './providers/payouts/sandbox-card-page';
+import { registerSandboxPages } from './providers/sandbox-pages';
+import type { AcquiringProvider } from './providers/acquiring/port';
+import type { SandboxAcquiring } from './providers/acquiring/sandbox';
+import { paymentRoutes, registerAcquiringWebhook } from './modules/payments/payments.routes';
+import { historyRoutes } from './modules/history/history.routes';
 import { signingRoutes } from './modules/contracts/signing.routes';
 import { loanRoutes } from './modules/loans/loans.routes';
 import type { Random } from './random';
@@ -44,6 +48,9 @@ export type AppDeps = {
   payouts: PayoutProvider;
   /** Set when payouts go through the sandbox: its acquirer card page is then served here. */
   sandboxCardPage?: SandboxPayouts | null;
+  acquiring: AcquiringProvider;
+  /** Set when repayments go through the sandbox acquirer: its payment page is then served here. */
+  sandboxAcquiring?: SandboxAcquiring | null;
   crashpoint: (name: string) => void;
   /** Present when the sandbox SMS provider is in use. */
   sandboxSms: SandboxSmsProvider | null;
@@ -107,6 +114,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const applicationDeps = { db: deps.db, clock: deps.clock, random: deps.random, keys: deps.keys, jobs: deps.jobs, pricing: deps.pricing };
   const devSms = config.devToolsEnabled && deps.sandboxSms !== null;
+  const paymentDeps = { ...applicationDeps, logger: deps.logger, acquiring: deps.acquiring, publicUrl: config.publicUrl, crashpoint: deps.crashpoint };
   const routes: AnyRouteSpec[] = [
     ...healthRoutes({ db: deps.db, devSms }),
     ...authRoutes({ ...authDeps, cookie }),
@@ -115,10 +123,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...applicationRoutes(applicationDeps),
     ...signingRoutes({ ...applicationDeps, payouts: deps.payouts, auth: authDeps, publicUrl: config.publicUrl }),
     ...loanRoutes({ ...applicationDeps, logger: deps.logger, payouts: deps.payouts, crashpoint: deps.crashpoint, payoutLeaseMs: config.jobExpireSec * 1000 }),
+    ...paymentRoutes(paymentDeps),
+    ...historyRoutes({ db: deps.db }),
     ...(devSms && deps.sandboxSms ? devRoutes({ sandboxSms: deps.sandboxSms }) : []),
   ];
   registerRoutes(app, routes, requireCustomer);
-  if (deps.sandboxCardPage) registerSandboxCardPage(app, deps.sandboxCardPage);
+  registerSandboxPages(app, { payouts: deps.sandboxCardPage ?? null, acquiring: deps.sandboxAcquiring ?? null });
+  registerAcquiringWebhook(app, paymentDeps);
   const openApi = buildOpenApi(routes, { title: 'CarCapital API', version: '0.1.0' }, cookie.name);
   app.get('/api/docs', async () => openApi);
 

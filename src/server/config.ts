@@ -50,6 +50,10 @@ const EnvSchema = z
     YOOKASSA_AGENT_ID: z.string().min(1).optional(),
     YOOKASSA_SECRET_KEY: z.string().min(1).optional(),
     YOOKASSA_BASE_URL: z.url().default('https://api.yookassa.ru/v3'),
+    /** Repayments: the sandbox acquirer, or YooKassa payments (needs YOOKASSA_SHOP_ID and YOOKASSA_SHOP_SECRET_KEY). */
+    ACQUIRING_PROVIDER: z.enum(['sandbox', 'yookassa']).default('sandbox'),
+    YOOKASSA_SHOP_ID: z.string().min(1).optional(),
+    YOOKASSA_SHOP_SECRET_KEY: z.string().min(1).optional(),
     /** How long each sandbox provider takes to answer (like the real services). */
     SANDBOX_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).default(200),
     /** A provider that has not answered by then counts as failed (never as a pass). */
@@ -88,11 +92,15 @@ const EnvSchema = z
         ctx.addIssue({ code: 'custom', path: ['BUREAU_PROVIDER'], message: 'production needs real credit bureaus, not the sandbox' });
       if (env.PAYOUT_PROVIDER === 'sandbox')
         ctx.addIssue({ code: 'custom', path: ['PAYOUT_PROVIDER'], message: 'production needs a real payout provider, not the sandbox' });
+      if (env.ACQUIRING_PROVIDER === 'sandbox')
+        ctx.addIssue({ code: 'custom', path: ['ACQUIRING_PROVIDER'], message: 'production needs a real acquirer, not the sandbox' });
       if (env.CRASHPOINTS)
         ctx.addIssue({ code: 'custom', path: ['CRASHPOINTS'], message: 'crash points are for tests only' });
       if (!env.PUBLIC_URL)
         ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'required in production' });
     }
+    if (env.ACQUIRING_PROVIDER === 'yookassa' && (!env.YOOKASSA_SHOP_ID || !env.YOOKASSA_SHOP_SECRET_KEY))
+      ctx.addIssue({ code: 'custom', path: ['YOOKASSA_SHOP_SECRET_KEY'], message: 'YOOKASSA_SHOP_ID and YOOKASSA_SHOP_SECRET_KEY are required when ACQUIRING_PROVIDER=yookassa' });
     if (env.PAYOUT_PROVIDER === 'yookassa' && (!env.YOOKASSA_AGENT_ID || !env.YOOKASSA_SECRET_KEY))
       ctx.addIssue({ code: 'custom', path: ['YOOKASSA_SECRET_KEY'], message: 'YOOKASSA_AGENT_ID and YOOKASSA_SECRET_KEY are required when PAYOUT_PROVIDER=yookassa' });
     if (env.SMS_PROVIDER === 'smsru' && !env.SMSRU_API_ID)
@@ -128,6 +136,7 @@ export type Config = {
   pricing: { catalogueFile: string | undefined; legalRulesFile: string | undefined };
   providers: { passport: 'sandbox'; bureau: 'sandbox'; sandboxLatencyMs: number; timeoutMs: number };
   payouts: { provider: 'sandbox' } | { provider: 'yookassa'; agentId: string; secretKey: string; baseUrl: string };
+  acquiring: { provider: 'sandbox' } | { provider: 'yookassa'; shopId: string; secretKey: string; baseUrl: string };
   jobsMaintenanceSec: number;
   jobExpireSec: number;
   crashpoints: string[];
@@ -192,6 +201,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     payouts:
       env.PAYOUT_PROVIDER === 'yookassa'
         ? { provider: 'yookassa' as const, agentId: env.YOOKASSA_AGENT_ID ?? '', secretKey: env.YOOKASSA_SECRET_KEY ?? '', baseUrl: env.YOOKASSA_BASE_URL }
+        : { provider: 'sandbox' as const },
+    acquiring:
+      env.ACQUIRING_PROVIDER === 'yookassa'
+        ? { provider: 'yookassa' as const, shopId: env.YOOKASSA_SHOP_ID ?? '', secretKey: env.YOOKASSA_SHOP_SECRET_KEY ?? '', baseUrl: env.YOOKASSA_BASE_URL }
         : { provider: 'sandbox' as const },
     jobsMaintenanceSec: env.JOBS_MAINTENANCE_SEC,
     jobExpireSec: env.JOB_EXPIRE_SEC,

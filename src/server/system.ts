@@ -28,6 +28,12 @@ import type { PayoutProvider } from './providers/payouts/port';
 import { createYooKassaPayouts } from './providers/payouts/yookassa';
 import { readQuestionnaire } from './modules/applications/applications.service';
 import { sbpNameOf } from './modules/contracts/signing.service';
+import { createHmac } from 'node:crypto';
+import { accrueAll, ACCRUAL_QUEUE } from './modules/servicing/servicing.service';
+import { reconcilePayments, RECONCILE_QUEUE } from './modules/payments/payments.service';
+import { createSandboxAcquiring, SANDBOX_NOTIFY_QUEUE, type SandboxAcquiring } from './providers/acquiring/sandbox';
+import type { AcquiringProvider } from './providers/acquiring/port';
+import { createYooKassaAcquiring } from './providers/acquiring/yookassa';
 import { createDisburseHandler, DISBURSE_QUEUE, PAYOUT_RETRY_LIMIT, releaseDueLoans, RELEASE_QUEUE } from './modules/loans/loans.service';
 
 /**
@@ -41,6 +47,10 @@ export type System = {
   sandboxProviders: SandboxControl;
   /** The sandbox payout provider and its own switches. */
   sandboxPayouts: SandboxPayouts & { control: SandboxControl };
+  /** The sandbox acquirer (repayments) and its switches. */
+  sandboxAcquiring: SandboxAcquiring;
+  /** The periodic money jobs, callable directly (tests, operators). */
+  money: { accrueAll: () => Promise<number>; reconcilePayments: (options?: { olderThanMs?: number }) => Promise<number> };
   database: Database;
   jobs: JobQueue;
   clock: Clock;
@@ -174,6 +184,25 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
     expireInSeconds: config.jobExpireSec,
   });
   jobs.define({ name: RELEASE_QUEUE, handler: async () => void (await releaseDueLoans(loanDeps)), cron: '* * * * *', retryLimit: 1 });
+  const servicingDeps = { db: database.db, clock, random, logger };
+  // Hourly, so a missed run (a restart at midnight) is caught up the same morning; idempotent per day.
+  jobs.define({ name: ACCRUAL_QUEUE, handler: async () => void (await accrueAll(servicingDeps)), cron: '5 * * * *', retryLimit: 3 });
+
+  const sandboxAcquiring = createSandboxAcquiring({
+    db: database.db,
+    clock,
+    jobs,
+    control: createSandboxControl(config.providers.sandboxLatencyMs),
+    secret: createHmac('sha256', keys.lookupKey).update('sandbox-acquiring-notifications').digest(),
+    publicUrl: config.publicUrl,
+  });
+  const acquiring: AcquiringProvider =
+    config.acquiring.provider === 'yookassa'
+      ? createYooKassaAcquiring({ shopId: config.acquiring.shopId, secretKey: config.acquiring.secretKey, baseUrl: config.acquiring.baseUrl })
+      : sandboxAcquiring;
+  const paymentDeps = { db: database.db, clock, random, keys, jobs, logger, acquiring, publicUrl: config.publicUrl, crashpoint };
+  jobs.define({ name: RECONCILE_QUEUE, handler: async () => void (await reconcilePayments(paymentDeps)), cron: '*/10 * * * *', retryLimit: 1 });
+  jobs.define({ name: SANDBOX_NOTIFY_QUEUE, handler: (data) => sandboxAcquiring.deliver(data), retryLimit: 10, retryDelaySec: 2, pollingIntervalSec: 0.5, expireInSeconds: config.jobExpireSec });
   await jobs.start({ runWorkers: config.runWorkers });
 
   const app = await buildApp({
@@ -188,15 +217,21 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
     sandboxSms,
     payouts,
     sandboxCardPage: payouts === sandboxPayouts ? sandboxPayouts : null,
+    acquiring,
+    sandboxAcquiring: acquiring === sandboxAcquiring ? sandboxAcquiring : null,
     crashpoint,
     webRoot: 'webRoot' in overrides ? overrides.webRoot : DEFAULT_WEB_ROOT,
   });
   await app.ready();
+  // The sandbox acquirer's notifications reach the webhook through the whole HTTP stack, as a real one's.
+  sandboxAcquiring.setDelivery(async (request) => (await app.inject({ method: 'POST', url: request.url, headers: request.headers, payload: request.body })).statusCode);
 
   return {
     app,
     sandboxProviders,
     sandboxPayouts,
+    sandboxAcquiring,
+    money: { accrueAll: () => accrueAll(servicingDeps), reconcilePayments: (options) => reconcilePayments(paymentDeps, options) },
     database,
     jobs,
     clock,

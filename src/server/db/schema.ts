@@ -211,6 +211,11 @@ export type LoansTable = {
   activated_at: Timestamp | null;
   refused_at: Timestamp | null;
   created_at: Timestamp;
+  due_date: string;
+  interest_from: string | null;
+  accrued_through: string | null;
+  charged_kopecks: ColumnType<number, number | undefined, number>;
+  closed_at: Timestamp | null;
 };
 
 export type SignaturesTable = {
@@ -269,6 +274,56 @@ export type SandboxCardBindingsTable = {
   updated_at: Timestamp;
 };
 
+export type PaymentStatus = 'created' | 'pending' | 'succeeded' | 'canceled';
+
+export type PaymentsTable = {
+  id: string;
+  loan_id: string;
+  customer_id: string;
+  idempotency_key: string;
+  request_sha256: string;
+  amount_kopecks: number;
+  method: 'card' | 'sbp';
+  status: PaymentStatus;
+  provider: string;
+  provider_payment_id: string | null;
+  confirmation_url: string | null;
+  allocation: ColumnType<unknown, string | null | undefined, string | null>;
+  flag: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  paid_at: Timestamp | null;
+  claimed_until: ColumnType<Date | null, Date | null | undefined, Date | null>;
+};
+
+export type AcquiringEventsTable = { provider: string; event_id: string; received_at: Timestamp };
+
+export type OperationType = 'application' | 'decision' | 'signing' | 'payout' | 'refusal' | 'accrual' | 'payment' | 'prolongation' | 'closing' | 'support';
+
+export type OperationsTable = {
+  id: string;
+  customer_id: string;
+  loan_id: string | null;
+  at: Timestamp;
+  type: OperationType;
+  title: string;
+  amount_kopecks: number | null;
+  status: string | null;
+  ref: string;
+};
+
+export type SandboxAcquiringPaymentsTable = {
+  id: string;
+  idempotency_key: string;
+  amount_kopecks: number;
+  method: string;
+  description: string;
+  return_url: string;
+  status: 'pending' | 'succeeded' | 'canceled';
+  created_at: Timestamp;
+  paid_at: Timestamp | null;
+};
+
 export type DB = {
   customers: CustomersTable;
   otp_challenges: OtpChallengesTable;
@@ -290,4 +345,8 @@ export type DB = {
   payouts: PayoutsTable;
   sandbox_payouts: SandboxPayoutsTable;
   sandbox_card_bindings: SandboxCardBindingsTable;
+  payments: PaymentsTable;
+  acquiring_events: AcquiringEventsTable;
+  operations: OperationsTable;
+  sandbox_acquiring_payments: SandboxAcquiringPaymentsTable;
 };

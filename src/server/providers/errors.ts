@@ -1,11 +1,16 @@
 /** A provider did not give a usable answer (timeout, 5xx, malformed). Never means "yes". */
 export class ProviderError extends Error {
+  /** false: a definitive refusal (asking again with the same data gets the same answer). */
+  readonly retryable: boolean;
+
   constructor(
     readonly provider: string,
     message: string,
+    options: { retryable?: boolean } = {},
   ) {
     super(`${provider}: ${message}`);
     this.name = 'ProviderError';
+    this.retryable = options.retryable ?? true;
   }
 }
 

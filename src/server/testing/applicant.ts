@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { personalInnWithCheckDigits } from '../../core/questionnaire';
-import { login, nextPhone, runJobs, TEST_ORIGIN, type TestSystem } from './test-system';
+import { lastCodeFor, login, nextPhone, runJobs, TEST_ORIGIN, type TestSystem } from './test-system';
 
 export const CLEAN_INN = personalInnWithCheckDigits('7712345678');
 
@@ -29,11 +29,11 @@ export function questionnaire(overrides: { passportNumber?: string; inn?: string
 
 /** The API as a logged-in browser would call it (same origin, JSON, the session cookie). */
 export function customerClient(sys: TestSystem, cookie: string) {
-  const send = (method: 'POST' | 'PATCH', url: string, body?: unknown) =>
+  const send = (method: 'POST' | 'PATCH', url: string, body?: unknown, headers: Record<string, string> = {}) =>
     sys.app.inject({
       method,
       url,
-      headers: { origin: TEST_ORIGIN, cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: { origin: TEST_ORIGIN, cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
       ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
     });
   return {
@@ -45,6 +45,8 @@ export function customerClient(sys: TestSystem, cookie: string) {
     consents: (id: string, kinds: string[] = ['personal_data', 'credit_history', 'simple_signature']) =>
       send('POST', `/api/applications/${id}/consents`, { kinds }),
     submit: (id: string) => send('POST', `/api/applications/${id}/submit`),
+    /** Starts a repayment; `key` is the Idempotency-Key (omitted when null). */
+    pay: (loanId: string, body: unknown, key: string | null) => send('POST', `/api/loans/${loanId}/payments`, body, key === null ? {} : { 'idempotency-key': key }),
   };
 }
 
@@ -64,4 +66,20 @@ export async function decidedApplication(
   expect((await api.submit(id)).statusCode).toBe(202);
   await runJobs(sys);
   return { api, id, phone, application: (await api.get(`/api/applications/${id}`)).json() };
+}
+
+/** An approved application signed with cash payout and paid out: an active loan. */
+export async function activeLoan(sys: TestSystem, loan = { product: 'pdl', amount: 10_000, term: 30 }) {
+  const decided = await decidedApplication(sys, loan);
+  expect(decided.application.status).toBe('approved');
+  const { api, id, phone } = decided;
+  expect((await api.post(`/api/applications/${id}/payout-method`, { type: 'cash' })).statusCode).toBe(200);
+  sys.clock.advance(61_000); // the per-phone gap between SMS codes
+  expect((await api.post(`/api/applications/${id}/sign/otp`)).statusCode).toBe(200);
+  const signed = await api.post(`/api/applications/${id}/sign`, { code: await lastCodeFor(sys, phone) });
+  expect(signed.statusCode, signed.body).toBe(200);
+  const loanId = signed.json().loanId as string;
+  await runJobs(sys);
+  expect((await api.get(`/api/loans/${loanId}`)).json().status).toBe('active');
+  return { api, phone, applicationId: id, loanId };
 }

@@ -86,10 +86,11 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
 /** A browser-like JSON client with a cookie jar of one session. */
 export function httpClient(baseUrl: string, session = '') {
   let cookie = session;
-  const call = async (method: string, path: string, body?: unknown) => {
+  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const response = await fetch(`${baseUrl}${path}`, {
       method,
       headers: {
+        ...headers,
         origin: baseUrl,
         ...(cookie ? { cookie } : {}),
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
@@ -105,7 +106,7 @@ export function httpClient(baseUrl: string, session = '') {
     /** The session cookie, to carry the same session to another process. */
     cookie: () => cookie,
     get: (path: string) => call('GET', path),
-    post: (path: string, body?: unknown) => call('POST', path, body ?? {}),
+    post: (path: string, body?: unknown, headers?: Record<string, string>) => call('POST', path, body ?? {}, headers),
     patch: (path: string, body: unknown) => call('PATCH', path, body),
     /** Logs in through the sandbox SMS page, as a person without a phone would. */
     login: async (phone: string) => {

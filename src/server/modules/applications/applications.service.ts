@@ -17,6 +17,7 @@ import type { Random } from '../../random';
 import type { Actor } from '../auth/auth.service';
 import { consentDocument, REQUIRED_CONSENTS, type ConsentKind } from '../consents/documents';
 import { quoteOrNull, quoteOrThrow, type Pricing } from '../pricing/pricing.service';
+import { recordOperation } from '../history/operations';
 import * as repo from './applications.repo';
 
 /**
@@ -336,6 +337,15 @@ export async function submitApplication(deps: ApplicationDeps, actor: Actor, id:
   const submitted = await deps.db.transaction().execute(async (trx) => {
     if (!(await repo.markSubmitted(trx, row.id, deps.clock.now()))) return false;
     await deps.jobs.enqueue(trx, SCORING_QUEUE, { applicationId: row.id });
+    await recordOperation(trx, deps.random, {
+      customerId: actor.customerId,
+      at: deps.clock.now(),
+      type: 'application',
+      title: 'Заявка на займ отправлена',
+      amountKopecks: row.amount_rubles === null ? null : row.amount_rubles * 100,
+      status: 'submitted',
+      ref: row.id,
+    });
     return true;
   });
   if (!submitted) throw new AppError('conflict', 'Заявка уже отправлена.');

@@ -13,6 +13,7 @@ import { consentDocument } from '../consents/documents';
 import { queueSms } from '../notifications/sms-outbox';
 import { quoteOrNull } from '../pricing/pricing.service';
 import { DISBURSE_QUEUE } from '../loans/loans.service';
+import { recordOperation } from '../history/operations';
 import { buildContract, coolingOffHours, PEP_AGREEMENT_KIND, type ContractDocument } from './document';
 
 /**
@@ -313,6 +314,7 @@ export async function signContract(deps: SigningDeps, actor: auth.Actor, id: str
         term: row.offer_term,
         contract_date: quote.startDate,
         return_date: quote.returnDate,
+        due_date: quote.returnDate,
         total_kopecks: quote.totalKopecks,
         psk_percent: quote.pskPercent,
         quote: JSON.stringify(quote),
@@ -343,6 +345,16 @@ export async function signContract(deps: SigningDeps, actor: auth.Actor, id: str
       })
       .execute();
     if (hours === 0) await deps.jobs.enqueue(trx, DISBURSE_QUEUE, { loanId });
+    await recordOperation(trx, deps.random, {
+      customerId: actor.customerId,
+      loanId,
+      at: now,
+      type: 'signing',
+      title: `Договор ${contract.number} подписан кодом из SMS`,
+      amountKopecks: quote.amountKopecks,
+      status: 'signed',
+      ref: loanId,
+    });
     // R7 ч. 9.4: tell the borrower at once when the money leaves and that they may refuse.
     const when = hours === 0 ? 'Деньги отправляем сейчас.' : `Деньги отправим через ${hours} ч; до этого можно бесплатно отказаться в личном кабинете.`;
     await queueSms(deps, trx, { to: actor.phone, text: `CarCapital: договор ${contract.number} подписан. ${when}`, kind: 'notice' });

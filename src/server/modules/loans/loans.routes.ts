@@ -21,7 +21,28 @@ const LoanReply = z.object({
   refusedAt: z.iso.datetime().nullable(),
   canRefuse: z.boolean(),
   cashCode: z.string().nullable(),
-  schedule: z.array(z.object({ date: z.string(), principalKopecks: z.number(), interestKopecks: z.number(), totalKopecks: z.number() })),
+  closedAt: z.iso.datetime().nullable(),
+  debt: z.object({ principalKopecks: z.number().int(), interestKopecks: z.number().int(), penaltyKopecks: z.number().int(), totalKopecks: z.number().int() }),
+  dueDate: z.string(),
+  daysLeft: z.number().int(),
+  overdue: z.boolean(),
+  costMeter: z.object({
+    payTodayKopecks: z.number().int(),
+    payByDueDateKopecks: z.number().int().nullable(),
+    legalMaximumKopecks: z.number().int().nullable(),
+    capKopecks: z.number().int().nullable(),
+    chargedKopecks: z.number().int(),
+  }),
+  schedule: z.array(
+    z.object({
+      date: z.string(),
+      principalKopecks: z.number(),
+      interestKopecks: z.number(),
+      totalKopecks: z.number(),
+      status: z.enum(['paid', 'upcoming', 'overdue', 'partly_paid']),
+    }),
+  ),
+  overpaymentKopecks: z.number().int(),
 });
 
 export function loanRoutes(deps: loans.LoanDeps): AnyRouteSpec[] {

@@ -17,6 +17,9 @@ import type { Actor } from '../auth/auth.service';
 import { accounts, post } from '../ledger/ledger.service';
 import { queueSms } from '../notifications/sms-outbox';
 import { renderContractPdf } from '../contracts/pdf';
+import { recordOperation } from '../history/operations';
+import { servicingView, type ServicingView } from '../servicing/servicing.service';
+import { moscowDate } from '../../../core/dates';
 import { payoutDestination } from '../contracts/payout-methods';
 import { maskPhone } from '../../../core/phone';
 
@@ -29,6 +32,13 @@ import { maskPhone } from '../../../core/phone';
 export const DISBURSE_QUEUE = 'loans.disburse';
 export const RELEASE_QUEUE = 'loans.release';
 export const PAYOUT_RETRY_LIMIT = 5;
+
+const PAYOUT_TITLE = {
+  card: 'Выдача займа на карту',
+  sbp: 'Выдача займа через СБП',
+  wallet: 'Выдача займа на электронный кошелёк',
+  cash: 'Выдача займа наличными (Золотая Корона)',
+} as const;
 
 
 export type LoanDeps = {
@@ -63,10 +73,10 @@ export type LoanView = {
   refusedAt: string | null;
   canRefuse: boolean;
   cashCode: string | null;
-  schedule: Quote['schedule'];
-};
+  closedAt: string | null;
+} & ServicingView;
 
-async function view(deps: Pick<LoanDeps, 'db' | 'keys'>, row: Awaited<ReturnType<typeof ownLoans>>[number]): Promise<LoanView> {
+async function view(deps: Pick<LoanDeps, 'db' | 'keys' | 'clock'>, row: Awaited<ReturnType<typeof ownLoans>>[number]): Promise<LoanView> {
   const payout = await deps.db.selectFrom('payouts').select(['id', 'cash_code_ct']).where('loan_id', '=', row.id).executeTakeFirst();
   const cashCode =
     payout?.cash_code_ct && row.status === 'active'
@@ -88,7 +98,8 @@ async function view(deps: Pick<LoanDeps, 'db' | 'keys'>, row: Awaited<ReturnType
     refusedAt: row.refused_at?.toISOString() ?? null,
     canRefuse: row.status === 'cooling_off',
     cashCode,
-    schedule: (row.quote as Quote).schedule,
+    closedAt: row.closed_at?.toISOString() ?? null,
+    ...(await servicingView(deps.db, row, moscowDate(deps.clock.now()))),
   };
 }
 
@@ -145,6 +156,16 @@ export async function refuseLoan(deps: LoanDeps, actor: Actor, id: string): Prom
       .executeTakeFirst();
     if (result.numUpdatedRows !== 1n) return false;
     await queueSms(deps, trx, { to: actor.phone, text: 'CarCapital: вы отказались от займа. Деньги не отправлены, вы ничего не должны.', kind: 'notice' });
+    await recordOperation(trx, deps.random, {
+      customerId: actor.customerId,
+      loanId: row.id,
+      at: now,
+      type: 'refusal',
+      title: 'Отказ от займа до выдачи денег',
+      amountKopecks: row.amount_kopecks,
+      status: 'refused',
+      ref: row.id,
+    });
     return true;
   });
   if (!refused) throw new AppError('conflict', 'Отказаться можно только до выдачи денег.');
@@ -250,7 +271,24 @@ export function createDisburseHandler(deps: LoanDeps) {
         .where('status', '=', 'pending')
         .executeTakeFirst();
       if (completed.numUpdatedRows !== 1n) return;
-      await trx.updateTable('loans').set({ status: 'active', activated_at: now }).where('id', '=', loan.id).where('status', '=', 'disbursing').execute();
+      // Interest runs from the day the money left, not from the signature (cooling-off days are free).
+      const today = moscowDate(now);
+      await trx
+        .updateTable('loans')
+        .set({ status: 'active', activated_at: now, interest_from: today, accrued_through: today })
+        .where('id', '=', loan.id)
+        .where('status', '=', 'disbursing')
+        .execute();
+      await recordOperation(trx, deps.random, {
+        customerId: loan.customer_id,
+        loanId: loan.id,
+        at: now,
+        type: 'payout',
+        title: PAYOUT_TITLE[method.type],
+        amountKopecks: loan.amount_kopecks,
+        status: 'succeeded',
+        ref: loan.id,
+      });
       await post(trx, deps.random, {
         source: 'payout',
         externalId: loan.id,

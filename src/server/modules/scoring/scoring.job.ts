@@ -14,6 +14,7 @@ import type { Random } from '../../random';
 import * as repo from '../applications/applications.repo';
 import { readQuestionnaire } from '../applications/applications.service';
 import { queueSms } from '../notifications/sms-outbox';
+import { recordOperation } from '../history/operations';
 import type { Pricing } from '../pricing/pricing.service';
 import { decide, type CheckRecord, type Decision } from './decision';
 
@@ -47,6 +48,12 @@ const CreditReportAnswer = z.object({
   bankruptcy: z.boolean(),
   maxOverdueDaysLastYear: z.number().int().min(0),
 });
+
+const DECISION_TITLE = {
+  approved: 'Заявка одобрена',
+  declined: 'В займе отказано',
+  manual_review: 'Заявка передана специалисту',
+} as const;
 
 export type ScoringDeps = {
   db: Kysely<DB>;
@@ -172,6 +179,15 @@ export function createScoringHandler(deps: ScoringDeps) {
         decision.checks.map((c) => ({ applicationId, attempt, ...c, at: now })),
       );
       await queueSms(deps, trx, { to: await repo.customerPhone(trx, row.customer_id), text: SMS_TEXT[decision.status], kind: 'notice' });
+      await recordOperation(trx, deps.random, {
+        customerId: row.customer_id,
+        at: now,
+        type: 'decision',
+        title: DECISION_TITLE[decision.status],
+        amountKopecks: decision.status === 'approved' ? decision.amountRubles * 100 : null,
+        status: decision.status,
+        ref: applicationId,
+      });
       return true;
     });
     deps.crashpoint('scoring.after_commit');

@@ -86,7 +86,7 @@ export class YooKassaPayoutError extends ProviderError {
   constructor(
     message: string,
     /** true: the outcome is unknown or transient, retry with the same key. false: refused, do not repeat as is. */
-    readonly retryable: boolean,
+    override readonly retryable: boolean,
   ) {
     super(PROVIDER, message);
     this.name = 'YooKassaPayoutError';

@@ -1,0 +1,57 @@
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import type { DB } from '../../db/schema';
+import { defineRoute, type AnyRouteSpec } from '../../http/routes';
+import { ErrorReply } from '../auth/auth.schemas';
+import { history, historyCsv, HISTORY_TYPES } from './history.service';
+
+const DateField = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'Дата — в формате ГГГГ-ММ-ДД.' });
+const Filters = {
+  type: z.enum(HISTORY_TYPES, { error: 'Неизвестный тип операции.' }).optional(),
+  from: DateField.optional(),
+  to: DateField.optional(),
+};
+
+export function historyRoutes(deps: { db: Kysely<DB> }): AnyRouteSpec[] {
+  return [
+    defineRoute({
+      method: 'GET',
+      url: '/api/history',
+      tag: 'history',
+      summary: 'Every operation of the customer, newest first; filters by type and period (Moscow dates); keyset pages of 50',
+      auth: 'customer',
+      query: z.strictObject({ cursor: z.string().max(200).optional(), ...Filters }),
+      responses: {
+        200: z.object({
+          items: z.array(
+            z.object({
+              id: z.uuid(),
+              at: z.iso.datetime(),
+              type: z.enum(HISTORY_TYPES),
+              title: z.string(),
+              amountKopecks: z.number().int().nullable(),
+              status: z.string().nullable(),
+              loanId: z.uuid().nullable(),
+            }),
+          ),
+          nextCursor: z.string().nullable(),
+        }),
+        400: ErrorReply,
+      },
+      handler: ({ actor, query }) => history(deps.db, actor, query),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/history.csv',
+      tag: 'history',
+      summary: 'The (filtered) history as CSV for Excel',
+      auth: 'customer',
+      query: z.strictObject(Filters),
+      responses: { 200: null, 400: ErrorReply },
+      handler: async ({ actor, query, reply }) => {
+        const csv = await historyCsv(deps.db, actor, query);
+        return reply.type('text/csv; charset=utf-8').header('Content-Disposition', 'attachment; filename="carcapital-history.csv"').send(csv);
+      },
+    }),
+  ];
+}
