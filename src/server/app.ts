@@ -31,6 +31,7 @@ import type { AcquiringProvider } from './providers/acquiring/port';
 import type { SandboxAcquiring } from './providers/acquiring/sandbox';
 import { paymentRoutes, registerAcquiringWebhook } from './modules/payments/payments.routes';
 import { historyRoutes } from './modules/history/history.routes';
+import { prolongationRoutes } from './modules/servicing/prolongation.routes';
 import { signingRoutes } from './modules/contracts/signing.routes';
 import { loanRoutes } from './modules/loans/loans.routes';
 import type { Random } from './random';
@@ -124,6 +125,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...signingRoutes({ ...applicationDeps, payouts: deps.payouts, auth: authDeps, publicUrl: config.publicUrl }),
     ...loanRoutes({ ...applicationDeps, logger: deps.logger, payouts: deps.payouts, crashpoint: deps.crashpoint, payoutLeaseMs: config.jobExpireSec * 1000 }),
     ...paymentRoutes(paymentDeps),
+    ...prolongationRoutes({ ...paymentDeps, auth: authDeps }),
     ...historyRoutes({ db: deps.db }),
     ...(devSms && deps.sandboxSms ? devRoutes({ sandboxSms: deps.sandboxSms }) : []),
   ];

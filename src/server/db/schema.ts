@@ -216,6 +216,7 @@ export type LoansTable = {
   accrued_through: string | null;
   charged_kopecks: ColumnType<number, number | undefined, number>;
   closed_at: Timestamp | null;
+  prolongations: ColumnType<number, number | undefined, number>;
 };
 
 export type SignaturesTable = {
@@ -294,6 +295,27 @@ export type PaymentsTable = {
   updated_at: Timestamp;
   paid_at: Timestamp | null;
   claimed_until: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  addendum_id: ColumnType<string | null, string | null | undefined, string | null>;
+};
+
+export type AddendaTable = {
+  id: string;
+  loan_id: string;
+  sequence: number;
+  days: number;
+  new_due_date: string;
+  interest_kopecks: number;
+  document: Bytes;
+  document_sha256: string;
+  phone: string;
+  challenge_id: string;
+  code_hash: Bytes;
+  session_id: string;
+  ip: string;
+  user_agent: string;
+  signed_at: Timestamp;
+  status: 'awaiting_payment' | 'applied' | 'void';
+  applied_at: Timestamp | null;
 };
 
 export type AcquiringEventsTable = { provider: string; event_id: string; received_at: Timestamp };
@@ -346,6 +368,7 @@ export type DB = {
   sandbox_payouts: SandboxPayoutsTable;
   sandbox_card_bindings: SandboxCardBindingsTable;
   payments: PaymentsTable;
+  addenda: AddendaTable;
   acquiring_events: AcquiringEventsTable;
   operations: OperationsTable;
   sandbox_acquiring_payments: SandboxAcquiringPaymentsTable;

@@ -34,13 +34,16 @@ export type ContractDocument = {
 
 export const PEP_AGREEMENT_KIND = 'simple_signature';
 
+/** «CC-20261125-1A2B3C4D»: the signing date and the application. */
+export const contractNumberOf = (date: BusinessDate, applicationId: string) => `CC-${date.replaceAll('-', '')}-${applicationId.slice(0, 8).toUpperCase()}`;
+
 const percent = (value: number) => `${new Intl.NumberFormat('ru-RU', { minimumFractionDigits: 3, maximumFractionDigits: 3 }).format(value)} %`;
 
 const TERM_UNIT: Record<Product['term']['unit'], string> = { days: 'дн.', weeks: 'нед.', months: 'мес.' };
 
 export function buildContract(input: ContractInput): ContractDocument {
   const { quote, product, borrower } = input;
-  const number = `CC-${input.date.replaceAll('-', '')}-${input.applicationId.slice(0, 8).toUpperCase()}`;
+  const number = contractNumberOf(input.date, input.applicationId);
   const cap = quote.cap.overpaymentCapPercent;
   const lines = [
     `┌──────────────────────────────────────────────┐`,

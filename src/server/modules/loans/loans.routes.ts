@@ -43,6 +43,7 @@ const LoanReply = z.object({
     }),
   ),
   overpaymentKopecks: z.number().int(),
+  prolongations: z.object({ used: z.number().int(), left: z.number().int() }),
 });
 
 export function loanRoutes(deps: loans.LoanDeps): AnyRouteSpec[] {

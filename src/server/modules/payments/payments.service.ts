@@ -18,6 +18,7 @@ import { recordOperation } from '../history/operations';
 import { accounts, post } from '../ledger/ledger.service';
 import { queueSms } from '../notifications/sms-outbox';
 import { accrueLoan, debtForAllocation, servicingView } from '../servicing/servicing.service';
+import { applyAddendum, voidAddendum } from '../servicing/prolongation.service';
 
 /**
  * Repayments (SECURITY.md PAY-1…10). Our intent is a `payments` row created under the customer's
@@ -160,7 +161,7 @@ export async function initiatePayment(deps: PaymentDeps, actor: Actor, loanId: s
 }
 
 /** Creates (or finds again, by our payment id) the acquirer's payment and records it as pending. */
-async function createAtAcquirer(deps: PaymentDeps, row: PaymentRow): Promise<PaymentRow> {
+export async function createAtAcquirer(deps: PaymentDeps, row: PaymentRow): Promise<PaymentRow> {
   let created;
   try {
     created = await deps.acquiring.createPayment({
@@ -182,6 +183,7 @@ async function createAtAcquirer(deps: PaymentDeps, row: PaymentRow): Promise<Pay
           .returningAll()
           .executeTakeFirst();
         if (canceled) await recordPaymentOperation(trx, deps.random, canceled);
+        if (canceled?.addendum_id) await voidAddendum(deps, trx, canceled.addendum_id);
       });
       deps.logger.error({ paymentId: row.id, err: error.message }, 'acquirer refused to create the payment');
       throw new AppError('service_unavailable', 'Платёжный сервис отклонил платёж. Попробуйте другой способ или напишите в поддержку.');
@@ -247,6 +249,7 @@ async function settle(deps: PaymentDeps, trx: Transaction<DB>, payment: PaymentR
   if (acquired.status === 'canceled') {
     const canceled = await trx.updateTable('payments').set({ status: 'canceled', claimed_until: null, updated_at: now }).where('id', '=', current.id).returningAll().executeTakeFirstOrThrow();
     await recordPaymentOperation(trx, deps.random, canceled);
+    if (canceled.addendum_id) await voidAddendum(deps, trx, canceled.addendum_id);
     return;
   }
   if (acquired.amountKopecks !== current.amount_kopecks) {
@@ -292,6 +295,10 @@ async function applySucceeded(deps: PaymentDeps, trx: Transaction<DB>, payment: 
     penaltyKopecks: debt.penaltyKopecks - allocation.penaltyKopecks,
   });
   const phone = await applicationsRepo.customerPhone(trx, loan.customer_id);
+  if (payment.addendum_id) {
+    if (loan.status === 'active' && left > 0) await applyAddendum(deps, trx, payment.addendum_id, phone);
+    else await voidAddendum(deps, trx, payment.addendum_id);
+  }
   if (loan.status === 'active' && left === 0) {
     await trx.updateTable('loans').set({ status: 'closed', closed_at: now }).where('id', '=', loan.id).execute();
     await recordOperation(trx, deps.random, { customerId: loan.customer_id, loanId: loan.id, at: now, type: 'closing', title: 'Займ погашен полностью', amountKopecks: null, status: 'closed', ref: loan.id });

@@ -19,6 +19,8 @@ import { accounts, balance, post } from '../ledger/ledger.service';
  */
 
 export const ACCRUAL_QUEUE = 'servicing.accrue';
+/** SRO standard (R20): at most five prolongations per contract. */
+export const MAX_PROLONGATIONS = 5;
 
 export type ServicingDeps = { db: Kysely<DB>; clock: Clock; random: Random; logger?: Logger };
 
@@ -120,6 +122,8 @@ export type ServicingView = {
   };
   schedule: ScheduleView[];
   overpaymentKopecks: number;
+  /** Prolongations used and still possible under the contract (R20: at most 5). */
+  prolongations: { used: number; left: number };
 };
 
 /** What is owed on `today`, with the days the job has not posted yet, and where it can go from here. */
@@ -159,6 +163,7 @@ export async function servicingView(db: Kysely<DB>, loan: LoanRow, today: Busine
     },
     schedule: scheduleView(quote, loan, principalPaid, today),
     overpaymentKopecks,
+    prolongations: { used: loan.prolongations, left: Math.max(0, MAX_PROLONGATIONS - loan.prolongations) },
   };
 }
 

@@ -1,7 +1,13 @@
 import { z } from 'zod';
-import { InvalidResponse, readBodyLimited } from '../http-body';
-import { ProviderError, withTimeout } from '../errors';
-import { amountToKopecks, kopecksToAmount } from '../payouts/yookassa';
+import { ProviderError } from '../errors';
+import {
+  createYooKassaClient,
+  isIdempotenceKey,
+  kopecksToAmount,
+  YOOKASSA_MAX_IDEMPOTENCE_KEY_LENGTH,
+  YOOKASSA_PROVIDER,
+  type YooKassaConnectionOptions,
+} from '../yookassa-common';
 import type {
   AcquiringPayment,
   AcquiringProvider,
@@ -91,19 +97,17 @@ import type {
  *
  * Privacy: error messages never contain the secret key or the Authorization header; YooKassa's
  * `description` is shown only after redaction of credentials and digit runs.
+ *
+ * The HTTP exchange, the status and error-body rules, redaction, the base URL rules and the amount
+ * strings are shared with the payouts adapter (../yookassa-common.ts).
  */
 
-const PROVIDER = 'yookassa';
-const DEFAULT_BASE_URL = 'https://api.yookassa.ru/v3';
-const DEFAULT_TIMEOUT_MS = 5000;
 /** A payment object is a few kilobytes; a reply or a notification larger than this is refused. */
 export const YOOKASSA_ACQUIRING_MAX_RESPONSE_BYTES = 1024 * 1024;
 export const YOOKASSA_MAX_NOTIFICATION_BYTES = 1024 * 1024;
-const MAX_IDEMPOTENCE_KEY_LENGTH = 64;
 const MAX_DESCRIPTION_LENGTH = 128;
 const MAX_URL_LENGTH = 2048;
 const MAX_CONFIRMATION_URL_LENGTH = 4096;
-const MAX_VENDOR_TEXT_LENGTH = 200;
 
 /** Where YooKassa sends notifications from (its "Входящие уведомления" page). */
 export const YOOKASSA_NOTIFICATION_SOURCES: readonly string[] = [
@@ -120,7 +124,7 @@ export const YOOKASSA_NOTIFICATION_SOURCES: readonly string[] = [
 export class YooKassaAcquiringError extends ProviderError {
   /** retryable — true: the outcome is unknown or transient, retry with the same key. false: refused, do not repeat as is. */
   constructor(message: string, retryable: boolean) {
-    super(PROVIDER, message, { retryable });
+    super(YOOKASSA_PROVIDER, message, { retryable });
     this.name = 'YooKassaAcquiringError';
   }
 }
@@ -232,7 +236,6 @@ export function isYooKassaNotificationSource(ip: string): boolean {
 
 /** Payment ids look like `2419a771-000f-5000-9000-1edaf29243f2`; it goes into a URL path. */
 const PAYMENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
-const CODE = /^[a-z0-9_]{1,64}$/;
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;
 
 const paymentSchema = z.object({
@@ -247,13 +250,6 @@ const paymentSchema = z.object({
   metadata: z.record(z.string(), z.unknown()).optional(),
 });
 type Payment = z.infer<typeof paymentSchema>;
-
-const errorBodySchema = z.object({
-  type: z.literal('error').optional(),
-  code: z.string().optional(),
-  description: z.string().optional(),
-  parameter: z.string().optional(),
-});
 
 const EVENT_STATUS = {
   'payment.succeeded': 'succeeded',
@@ -301,51 +297,15 @@ export function parseTimestamp(text: string): Date | undefined {
 }
 
 // ---------------------------------------------------------------------------------------------
-// HTTP plumbing (the same rules as the payouts adapter).
+// The adapter (HTTP plumbing in ../yookassa-common.ts, the same rules as the payouts adapter).
 // ---------------------------------------------------------------------------------------------
 
-export type YooKassaAcquiringOptions = {
+export type YooKassaAcquiringOptions = YooKassaConnectionOptions & {
   /** The shop id, the Basic auth user name. */
   shopId: string;
   /** The shop's secret key, the Basic auth password. */
   secretKey: string;
-  /** Defaults to https://api.yookassa.ru/v3. Plain http only for loopback hosts (tests). */
-  baseUrl?: string;
-  /** Deadline of each HTTP call (connect, headers and body). Defaults to 5000 ms. */
-  timeoutMs?: number;
-  fetchImpl?: typeof fetch;
 };
-
-type HttpAnswer = { status: number; text: string | undefined };
-
-function normalizeBaseUrl(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new Error('YooKassa baseUrl is not a valid URL');
-  }
-  const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw new Error('YooKassa baseUrl must be https (plain http only for a loopback test server)');
-  }
-  if (url.username || url.password || url.search || url.hash) {
-    throw new Error('YooKassa baseUrl must not contain credentials, a query or a fragment');
-  }
-  return url.href.replace(/\/+$/, '');
-}
-
-/** Network-level error code (ECONNREFUSED, ...) without the message, which may carry the URL. */
-function networkErrorCode(error: unknown): string | undefined {
-  const cause = typeof error === 'object' && error !== null ? (error as { cause?: unknown }).cause : undefined;
-  const code = typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined;
-  return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? code : undefined;
-}
-
-function isRetryableStatus(status: number): boolean {
-  // Any 2xx other than 200 (202 "still processing" in particular) means "accepted, outcome unknown".
-  return (status >= 200 && status < 300) || status === 408 || status === 429 || status >= 500;
-}
 
 /** An absolute http(s) URL without credentials, at most `limit` characters. */
 function isWebUrl(text: unknown, limit: number, httpsOnly: boolean): text is string {
@@ -379,98 +339,20 @@ function mapStatus(status: Payment['status']): AcquiringStatus {
 }
 
 export function createYooKassaAcquiring(options: YooKassaAcquiringOptions): AcquiringProvider {
-  const { shopId, secretKey } = options;
-  if (typeof shopId !== 'string' || !/^[\x21-\x39\x3b-\x7e]{1,64}$/.test(shopId)) {
-    throw new Error('YooKassa shopId is required (printable ASCII, no colon)');
-  }
-  if (typeof secretKey !== 'string' || !/^[\x21-\x7e]{1,256}$/.test(secretKey)) {
-    throw new Error('YooKassa secretKey is required (printable ASCII)');
-  }
-  const baseUrl = normalizeBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL);
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new Error('YooKassa timeoutMs must be a positive number');
-  const fetchImpl = options.fetchImpl ?? fetch;
-  const authorization = `Basic ${Buffer.from(`${shopId}:${secretKey}`, 'utf8').toString('base64')}`;
-
-  /** Vendor text may echo request data: strip credentials and anything that looks like a number. */
-  function redact(text: string): string {
-    let out = text;
-    for (const secret of [secretKey, authorization, authorization.slice('Basic '.length), shopId]) {
-      if (secret.length >= 4) out = out.split(secret).join('[redacted]');
-    }
-    out = out.replace(/\+?\d[\d\s()-]{3,}\d/g, '[number]');
-    out = out.replace(/\p{Cc}+/gu, ' ').trim();
-    return out.length > MAX_VENDOR_TEXT_LENGTH ? `${out.slice(0, MAX_VENDOR_TEXT_LENGTH)}…` : out;
-  }
-
-  /** One HTTP exchange under the deadline. Only transport-level failures throw here. */
-  async function exchange(
-    what: string,
-    method: 'GET' | 'POST',
-    path: string,
-    body?: { json: unknown; idempotenceKey: string },
-  ): Promise<HttpAnswer> {
-    const headers: Record<string, string> = { authorization, accept: 'application/json' };
-    if (body) {
-      headers['content-type'] = 'application/json';
-      headers['idempotence-key'] = body.idempotenceKey;
-    }
-    try {
-      return await withTimeout(PROVIDER, timeoutMs, async (signal) => {
-        const response = await fetchImpl(`${baseUrl}${path}`, {
-          method,
-          headers,
-          ...(body ? { body: JSON.stringify(body.json) } : {}),
-          redirect: 'manual',
-          signal,
-        });
-        if (response.status !== 200) {
-          // The error body is only decoration for the message; never fail on it.
-          const text = await readBodyLimited(response, 64 * 1024).catch(() => undefined);
-          return { status: response.status, text };
-        }
-        return { status: 200, text: await readBodyLimited(response, YOOKASSA_ACQUIRING_MAX_RESPONSE_BYTES) };
-      });
-    } catch (error) {
-      if (error instanceof InvalidResponse) throw new YooKassaAcquiringError(`${what}: invalid response (${error.message})`, true);
-      if (error instanceof ProviderError) throw new YooKassaAcquiringError(`${what}: no answer within ${timeoutMs} ms`, true);
-      const code = networkErrorCode(error);
-      throw new YooKassaAcquiringError(`${what}: network error${code ? ` (${code})` : ''}`, true);
-    }
-  }
-
-  function httpError(what: string, answer: HttpAnswer): YooKassaAcquiringError {
-    let detail = '';
-    if (answer.text) {
-      let parsed: z.infer<typeof errorBodySchema> | undefined;
-      try {
-        const result = errorBodySchema.safeParse(JSON.parse(answer.text));
-        parsed = result.success ? result.data : undefined;
-      } catch {
-        parsed = undefined;
-      }
-      if (parsed) {
-        const parts: string[] = [];
-        if (parsed.code && CODE.test(parsed.code)) parts.push(parsed.code);
-        if (parsed.parameter && /^[A-Za-z0-9_.[\]]{1,100}$/.test(parsed.parameter)) parts.push(`parameter ${parsed.parameter}`);
-        const description = parsed.description ? redact(parsed.description) : '';
-        if (description) parts.push(description);
-        if (parts.length > 0) detail = ` (${parts.join('; ')})`;
-      }
-    }
-    return new YooKassaAcquiringError(`${what}: HTTP ${answer.status}${detail}`, isRetryableStatus(answer.status));
-  }
+  const { exchange, httpError, parseJson, amountKopecks } = createYooKassaClient({
+    user: options.shopId,
+    userLabel: 'shopId',
+    secretKey: options.secretKey,
+    baseUrl: options.baseUrl,
+    timeoutMs: options.timeoutMs,
+    fetchImpl: options.fetchImpl,
+    maxResponseBytes: YOOKASSA_ACQUIRING_MAX_RESPONSE_BYTES,
+    redactEncodedCredentials: true,
+    error: (message, retryable) => new YooKassaAcquiringError(message, retryable),
+  });
 
   function parsePayment(what: string, text: string | undefined): Payment {
-    let json: unknown;
-    try {
-      json = JSON.parse(text ?? '');
-    } catch {
-      throw new YooKassaAcquiringError(`${what}: invalid response (not JSON)`, true);
-    }
-    const result = paymentSchema.safeParse(json);
-    if (!result.success) throw new YooKassaAcquiringError(`${what}: invalid response (unexpected shape)`, true);
-    const payment = result.data;
+    const payment = parseJson(what, text, paymentSchema);
     if (payment.status === 'succeeded' && !payment.paid) {
       throw new YooKassaAcquiringError(`${what}: invalid response (succeeded but not paid)`, true);
     }
@@ -479,19 +361,14 @@ export function createYooKassaAcquiring(options: YooKassaAcquiringOptions): Acqu
 
   /** The payment as the port sees it; the amount and dates are checked here. */
   function toAcquiringPayment(what: string, payment: Payment): AcquiringPayment {
-    let amountKopecks: number;
-    try {
-      amountKopecks = amountToKopecks(payment.amount.value);
-    } catch {
-      throw new YooKassaAcquiringError(`${what}: invalid response (amount)`, true);
-    }
+    const kopecks = amountKopecks(what, payment.amount.value);
     const createdAt = parseTimestamp(payment.created_at);
     const capturedAt = payment.captured_at === undefined ? undefined : parseTimestamp(payment.captured_at);
     if (!createdAt || (payment.captured_at !== undefined && !capturedAt)) {
       throw new YooKassaAcquiringError(`${what}: invalid response (timestamp)`, true);
     }
     const status = mapStatus(payment.status);
-    const result: AcquiringPayment = { providerPaymentId: payment.id, status, amountKopecks };
+    const result: AcquiringPayment = { providerPaymentId: payment.id, status, amountKopecks: kopecks };
     if (status === 'succeeded') result.paidAt = capturedAt ?? createdAt;
     return result;
   }
@@ -522,8 +399,8 @@ export function createYooKassaAcquiring(options: YooKassaAcquiringOptions): Acqu
   async function createPayment(request: CreatePaymentRequest): Promise<AcquiringPayment & { confirmationUrl: string }> {
     const refuse = (message: string) => new YooKassaAcquiringError(`payment: ${message}`, false);
     const key = request.idempotencyKey;
-    if (typeof key !== 'string' || !/^[\x21-\x7e]+$/.test(key) || key.length > MAX_IDEMPOTENCE_KEY_LENGTH) {
-      throw refuse(`idempotency key must be 1–${MAX_IDEMPOTENCE_KEY_LENGTH} printable ASCII characters`);
+    if (!isIdempotenceKey(key)) {
+      throw refuse(`idempotency key must be 1–${YOOKASSA_MAX_IDEMPOTENCE_KEY_LENGTH} printable ASCII characters`);
     }
     const what = `payment ${key}`;
     if (!Number.isSafeInteger(request.amountKopecks) || request.amountKopecks <= 0) {
@@ -571,7 +448,7 @@ export function createYooKassaAcquiring(options: YooKassaAcquiringOptions): Acqu
   }
 
   return {
-    name: PROVIDER,
+    name: YOOKASSA_PROVIDER,
     createPayment,
     getPayment,
     verifyNotification,

@@ -1,7 +1,15 @@
 import { z } from 'zod';
-import { InvalidResponse, readBodyLimited } from '../http-body';
 import { isRussianMobile, maskPhone } from '../../../core/phone';
-import { ProviderError, withTimeout } from '../errors';
+import { ProviderError } from '../errors';
+import {
+  createYooKassaClient,
+  isIdempotenceKey,
+  kopecksToAmount,
+  YOOKASSA_CODE,
+  YOOKASSA_MAX_IDEMPOTENCE_KEY_LENGTH,
+  YOOKASSA_PROVIDER,
+  type YooKassaConnectionOptions,
+} from '../yookassa-common';
 import type { PayoutProvider, PayoutRequest, PayoutResult, SbpBank } from './port';
 
 /**
@@ -68,18 +76,19 @@ import type { PayoutProvider, PayoutRequest, PayoutResult, SbpBank } from './por
  *
  * Privacy: error messages never contain the secret key, the Authorization header or the full phone
  * (masked as `+7******6789`); YooKassa's `description` is shown only after redaction of digit runs.
+ *
+ * The HTTP exchange, the status and error-body rules, redaction, the base URL rules and the amount
+ * strings are shared with the acquiring adapter (../yookassa-common.ts).
  */
 
-const PROVIDER = 'yookassa';
-const DEFAULT_BASE_URL = 'https://api.yookassa.ru/v3';
-const DEFAULT_TIMEOUT_MS = 5000;
+/** The amount strings are shared with the acquiring adapter; still exported from here. */
+export { amountToKopecks, kopecksToAmount } from '../yookassa-common';
+
 /** Growing gaps between the status checks of a pending payout (the docs suggest Fibonacci-like). */
 export const YOOKASSA_DEFAULT_POLL_DELAYS_MS: readonly number[] = [1000, 2000, 3000, 5000];
 /** A payout object or the list of a few hundred SBP participants is far below this. */
 export const YOOKASSA_MAX_RESPONSE_BYTES = 1024 * 1024;
-const MAX_IDEMPOTENCE_KEY_LENGTH = 64;
 const MAX_DESCRIPTION_LENGTH = 128;
-const MAX_VENDOR_TEXT_LENGTH = 200;
 
 /** A ProviderError that says whether repeating the call with the same idempotency key makes sense. */
 export class YooKassaPayoutError extends ProviderError {
@@ -88,30 +97,9 @@ export class YooKassaPayoutError extends ProviderError {
     /** true: the outcome is unknown or transient, retry with the same key. false: refused, do not repeat as is. */
     override readonly retryable: boolean,
   ) {
-    super(PROVIDER, message);
+    super(YOOKASSA_PROVIDER, message);
     this.name = 'YooKassaPayoutError';
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Amounts: integer kopecks ↔ YooKassa's "1234.56" strings, by string manipulation only (LED-1).
-// ---------------------------------------------------------------------------------------------
-
-const AMOUNT_VALUE = /^\d{1,15}\.\d{2}$/;
-
-/** 123456 → "1234.56". Throws a RangeError for anything but a non-negative safe integer. */
-export function kopecksToAmount(kopecks: number): string {
-  if (!Number.isSafeInteger(kopecks) || kopecks < 0) throw new RangeError('kopecks must be a non-negative safe integer');
-  const digits = String(kopecks).padStart(3, '0');
-  return `${digits.slice(0, -2)}.${digits.slice(-2)}`;
-}
-
-/** "1234.56" → 123456. Refuses exponents, signs, spaces, other than two decimals, > 2^53 − 1. */
-export function amountToKopecks(value: string): number {
-  if (typeof value !== 'string' || !AMOUNT_VALUE.test(value)) throw new RangeError('amount must look like "1234.56"');
-  const kopecks = BigInt(value.replace('.', ''));
-  if (kopecks > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError('amount is too large');
-  return Number(kopecks);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -121,7 +109,6 @@ export function amountToKopecks(value: string): number {
 /** Payout ids look like `po-285c0ab7-0003-5000-9000-0e1166498fda`; it goes into a URL path. */
 const PAYOUT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const BANK_ID = /^[A-Za-z0-9]{1,12}$/;
-const CODE = /^[a-z0-9_]{1,64}$/;
 
 const payoutSchema = z.object({
   id: z.string().regex(PAYOUT_ID),
@@ -145,176 +132,40 @@ const sbpBanksSchema = z.object({
     .max(10_000),
 });
 
-const errorBodySchema = z.object({
-  type: z.literal('error').optional(),
-  code: z.string().optional(),
-  description: z.string().optional(),
-  parameter: z.string().optional(),
-});
-
 // ---------------------------------------------------------------------------------------------
-// HTTP plumbing.
+// The adapter (HTTP plumbing in ../yookassa-common.ts).
 // ---------------------------------------------------------------------------------------------
 
-export type YooKassaPayoutsOptions = {
+export type YooKassaPayoutsOptions = YooKassaConnectionOptions & {
   /** The payout gateway id (agentId), the Basic auth user name. */
   agentId: string;
   /** The gateway's secret key, the Basic auth password. */
   secretKey: string;
-  /** Defaults to https://api.yookassa.ru/v3. Plain http only for loopback hosts (tests). */
-  baseUrl?: string;
-  /** Deadline of each HTTP call (connect, headers and body). Defaults to 5000 ms. */
-  timeoutMs?: number;
   /** Gaps before each status check of a pending payout. Defaults to 1, 2, 3, 5 s. */
   pollDelaysMs?: readonly number[];
   /** Injected for tests; defaults to setTimeout. */
   sleep?: (ms: number) => Promise<void>;
-  fetchImpl?: typeof fetch;
 };
 
-
-/** Which request failed: decides how a non-200 status maps to `retryable`. */
-type Phase = 'create' | 'poll' | 'banks';
-
-type HttpAnswer = { status: number; text: string | undefined };
-
-function normalizeBaseUrl(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new Error('YooKassa baseUrl is not a valid URL');
-  }
-  const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw new Error('YooKassa baseUrl must be https (plain http only for a loopback test server)');
-  }
-  if (url.username || url.password || url.search || url.hash) {
-    throw new Error('YooKassa baseUrl must not contain credentials, a query or a fragment');
-  }
-  return url.href.replace(/\/+$/, '');
-}
-
-/** Network-level error code (ECONNREFUSED, ...) without the message, which may carry the URL. */
-function networkErrorCode(error: unknown): string | undefined {
-  const cause = typeof error === 'object' && error !== null ? (error as { cause?: unknown }).cause : undefined;
-  const code = typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined;
-  return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? code : undefined;
-}
-
-
-function isRetryableStatus(status: number, phase: Phase): boolean {
-  if (phase === 'poll') return true; // the payout exists; only its outcome is unknown
-  // Any 2xx other than 200 (202 "still processing" in particular) means "accepted, outcome unknown".
-  return (status >= 200 && status < 300) || status === 408 || status === 429 || status >= 500;
-}
-
 export function createYooKassaPayouts(options: YooKassaPayoutsOptions): PayoutProvider {
-  const { agentId, secretKey } = options;
-  if (typeof agentId !== 'string' || !/^[\x21-\x39\x3b-\x7e]{1,64}$/.test(agentId)) {
-    throw new Error('YooKassa agentId is required (printable ASCII, no colon)');
-  }
-  if (typeof secretKey !== 'string' || !/^[\x21-\x7e]{1,256}$/.test(secretKey)) {
-    throw new Error('YooKassa secretKey is required (printable ASCII)');
-  }
-  const baseUrl = normalizeBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL);
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new Error('YooKassa timeoutMs must be a positive number');
+  const { exchange, httpError, parseJson, amountKopecks } = createYooKassaClient({
+    user: options.agentId,
+    userLabel: 'agentId',
+    secretKey: options.secretKey,
+    baseUrl: options.baseUrl,
+    timeoutMs: options.timeoutMs,
+    fetchImpl: options.fetchImpl,
+    maxResponseBytes: YOOKASSA_MAX_RESPONSE_BYTES,
+    redactEncodedCredentials: false,
+    error: (message, retryable) => new YooKassaPayoutError(message, retryable),
+  });
   const pollDelaysMs = [...(options.pollDelaysMs ?? YOOKASSA_DEFAULT_POLL_DELAYS_MS)];
   if (pollDelaysMs.some((ms) => !Number.isFinite(ms) || ms < 0)) throw new Error('YooKassa pollDelaysMs must be non-negative numbers');
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const fetchImpl = options.fetchImpl ?? fetch;
-  const authorization = `Basic ${Buffer.from(`${agentId}:${secretKey}`, 'utf8').toString('base64')}`;
-
-  /** Vendor text may echo request data: strip credentials and anything that looks like a number. */
-  function redact(text: string): string {
-    let out = text;
-    for (const secret of [secretKey, authorization, agentId]) {
-      if (secret.length >= 4) out = out.split(secret).join('[redacted]');
-    }
-    out = out.replace(/\+?\d[\d\s()-]{3,}\d/g, '[number]');
-    out = out.replace(/\p{Cc}+/gu, ' ').trim();
-    return out.length > MAX_VENDOR_TEXT_LENGTH ? `${out.slice(0, MAX_VENDOR_TEXT_LENGTH)}…` : out;
-  }
-
-  /** One HTTP exchange under the deadline. Only transport-level failures throw here. */
-  async function exchange(
-    what: string,
-    method: 'GET' | 'POST',
-    path: string,
-    body?: { json: unknown; idempotenceKey: string },
-  ): Promise<HttpAnswer> {
-    const headers: Record<string, string> = { authorization, accept: 'application/json' };
-    if (body) {
-      headers['content-type'] = 'application/json';
-      headers['idempotence-key'] = body.idempotenceKey;
-    }
-    try {
-      return await withTimeout(PROVIDER, timeoutMs, async (signal) => {
-        const response = await fetchImpl(`${baseUrl}${path}`, {
-          method,
-          headers,
-          ...(body ? { body: JSON.stringify(body.json) } : {}),
-          redirect: 'manual',
-          signal,
-        });
-        if (response.status !== 200) {
-          // The error body is only decoration for the message; never fail on it.
-          const text = await readBodyLimited(response, 64 * 1024).catch(() => undefined);
-          return { status: response.status, text };
-        }
-        return { status: 200, text: await readBodyLimited(response, YOOKASSA_MAX_RESPONSE_BYTES) };
-      });
-    } catch (error) {
-      if (error instanceof InvalidResponse) throw new YooKassaPayoutError(`${what}: invalid response (${error.message})`, true);
-      if (error instanceof ProviderError) throw new YooKassaPayoutError(`${what}: no answer within ${timeoutMs} ms`, true);
-      const code = networkErrorCode(error);
-      throw new YooKassaPayoutError(`${what}: network error${code ? ` (${code})` : ''}`, true);
-    }
-  }
-
-  function httpError(what: string, phase: Phase, answer: HttpAnswer): YooKassaPayoutError {
-    let detail = '';
-    if (answer.text) {
-      let parsed: z.infer<typeof errorBodySchema> | undefined;
-      try {
-        const result = errorBodySchema.safeParse(JSON.parse(answer.text));
-        parsed = result.success ? result.data : undefined;
-      } catch {
-        parsed = undefined;
-      }
-      if (parsed) {
-        const parts: string[] = [];
-        if (parsed.code && CODE.test(parsed.code)) parts.push(parsed.code);
-        if (parsed.parameter && /^[A-Za-z0-9_.[\]]{1,100}$/.test(parsed.parameter)) parts.push(`parameter ${parsed.parameter}`);
-        const description = parsed.description ? redact(parsed.description) : '';
-        if (description) parts.push(description);
-        if (parts.length > 0) detail = ` (${parts.join('; ')})`;
-      }
-    }
-    return new YooKassaPayoutError(`${what}: HTTP ${answer.status}${detail}`, isRetryableStatus(answer.status, phase));
-  }
-
-  function parseJson<T>(what: string, text: string | undefined, schema: z.ZodType<T>): T {
-    let json: unknown;
-    try {
-      json = JSON.parse(text ?? '');
-    } catch {
-      throw new YooKassaPayoutError(`${what}: invalid response (not JSON)`, true);
-    }
-    const result = schema.safeParse(json);
-    if (!result.success) throw new YooKassaPayoutError(`${what}: invalid response (unexpected shape)`, true);
-    return result.data;
-  }
 
   /** The payout YooKassa holds for this key must be the one we asked for (key reuse, tampering). */
   function checkMatches(what: string, payout: Payout, request: PayoutRequest, bankId: string): void {
-    let kopecks: number;
-    try {
-      kopecks = amountToKopecks(payout.amount.value);
-    } catch {
-      throw new YooKassaPayoutError(`${what}: invalid response (amount)`, true);
-    }
+    const kopecks = amountKopecks(what, payout.amount.value);
     const mismatch =
       kopecks !== request.amountKopecks
         ? 'amount'
@@ -337,7 +188,7 @@ export function createYooKassaPayouts(options: YooKassaPayoutsOptions): PayoutPr
     if (payout.status === 'succeeded') return { providerPayoutId: payout.id, status: 'succeeded' };
     if (payout.status === 'canceled') {
       const reason = payout.cancellation_details?.reason;
-      return { providerPayoutId: payout.id, status: 'failed', failureReason: reason && CODE.test(reason) ? reason : 'unspecified' };
+      return { providerPayoutId: payout.id, status: 'failed', failureReason: reason && YOOKASSA_CODE.test(reason) ? reason : 'unspecified' };
     }
     throw new YooKassaPayoutError(`${what}: payout ${payout.id} still pending after ${checks} status checks`, true);
   }
@@ -346,8 +197,8 @@ export function createYooKassaPayouts(options: YooKassaPayoutsOptions): PayoutPr
     const refuse = (message: string) => new YooKassaPayoutError(`payout: ${message}`, false);
     if (request.type !== 'sbp') throw refuse(`type "${request.type === 'cash' ? 'cash' : 'unknown'}" is not supported: YooKassa pays out by СБП only`);
     const key = request.idempotencyKey;
-    if (typeof key !== 'string' || !/^[\x21-\x7e]+$/.test(key) || key.length > MAX_IDEMPOTENCE_KEY_LENGTH) {
-      throw refuse(`idempotency key must be 1–${MAX_IDEMPOTENCE_KEY_LENGTH} printable ASCII characters`);
+    if (!isIdempotenceKey(key)) {
+      throw refuse(`idempotency key must be 1–${YOOKASSA_MAX_IDEMPOTENCE_KEY_LENGTH} printable ASCII characters`);
     }
     if (!Number.isSafeInteger(request.amountKopecks) || request.amountKopecks <= 0) throw refuse('amount must be a positive whole number of kopecks');
     const phone = request.recipient?.phone;
@@ -365,7 +216,7 @@ export function createYooKassaPayouts(options: YooKassaPayoutsOptions): PayoutPr
         metadata: { loan_id: key },
       },
     });
-    if (created.status !== 200) throw httpError(what, 'create', created);
+    if (created.status !== 200) throw httpError(what, created);
     let current = parseJson(what, created.text, payoutSchema);
     checkMatches(what, current, request, bankId);
 
@@ -375,7 +226,7 @@ export function createYooKassaPayouts(options: YooKassaPayoutsOptions): PayoutPr
       await sleep(delay);
       checks += 1;
       const read = await exchange(what, 'GET', `/payouts/${encodeURIComponent(current.id)}`);
-      if (read.status !== 200) throw httpError(what, 'poll', read);
+      if (read.status !== 200) throw httpError(what, read, true); // the payout exists; only its outcome is unknown
       const next = parseJson(what, read.text, payoutSchema);
       if (next.id !== current.id) throw new YooKassaPayoutError(`${what}: invalid response (another payout id)`, true);
       checkMatches(what, next, request, bankId);
@@ -387,7 +238,7 @@ export function createYooKassaPayouts(options: YooKassaPayoutsOptions): PayoutPr
   async function sbpBanks(): Promise<SbpBank[]> {
     const what = 'list of СБП banks';
     const answer = await exchange(what, 'GET', '/sbp_banks');
-    if (answer.status !== 200) throw httpError(what, 'banks', answer);
+    if (answer.status !== 200) throw httpError(what, answer);
     const list = parseJson(what, answer.text, sbpBanksSchema);
     return list.items.map((item) => ({ id: item.bank_id, name: item.name }));
   }
@@ -400,5 +251,5 @@ export function createYooKassaPayouts(options: YooKassaPayoutsOptions): PayoutPr
     );
   }
 
-  return { name: PROVIDER, types: ['sbp'], sbpBanks, sbpRecipientName, payout };
+  return { name: YOOKASSA_PROVIDER, types: ['sbp'], sbpBanks, sbpRecipientName, payout };
 }
