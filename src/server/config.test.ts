@@ -60,8 +60,10 @@ describe('config', () => {
       PUBLIC_URL: 'https://lk.example.ru',
     };
     const list = problems(env);
-    expect(list.map((p) => p.split(':')[0])).toEqual(['PASSPORT_PROVIDER', 'BUREAU_PROVIDER', 'PAYOUT_PROVIDER']);
-    expect(problems({ ...env, PAYOUT_PROVIDER: 'yookassa', YOOKASSA_AGENT_ID: '1', YOOKASSA_SECRET_KEY: 's' }).map((p) => p.split(':')[0])).toEqual([
+    expect(list.map((p) => p.split(':')[0])).toEqual(['PASSPORT_PROVIDER', 'BUREAU_PROVIDER', 'PAYOUT_PROVIDER', 'ACQUIRING_PROVIDER']);
+    const realMoney = { PAYOUT_PROVIDER: 'yookassa', YOOKASSA_AGENT_ID: '1', YOOKASSA_SECRET_KEY: 's', ACQUIRING_PROVIDER: 'yookassa', YOOKASSA_SHOP_ID: '2', YOOKASSA_SHOP_SECRET_KEY: 't' };
+    expect(problems({ ...env, ACQUIRING_PROVIDER: 'yookassa' }).some((p) => p.startsWith('YOOKASSA_SHOP_SECRET_KEY'))).toBe(true);
+    expect(problems({ ...env, ...realMoney }).map((p) => p.split(':')[0])).toEqual([
       'PASSPORT_PROVIDER',
       'BUREAU_PROVIDER',
     ]);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { expect } from 'vitest';
-import type { ProviderError } from '../providers/errors';
+import { ProviderError } from '../providers/errors';
 import { replyJson, useFakeHttpServer, type FakeHandler, type FakeHttpServer } from './fake-http-server';
 
 /**
@@ -47,6 +47,7 @@ export async function expectYooKassaError<E extends ProviderError>(
     (e: unknown) => e,
   );
   expect(error).toBeInstanceOf(errorClass);
+  expect(error).toBeInstanceOf(ProviderError);
   const yooError = error as E;
   expect(yooError.provider).toBe('yookassa');
   expect(yooError.retryable).toBe(retryable);

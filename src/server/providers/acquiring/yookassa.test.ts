@@ -1,9 +1,11 @@
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { BlockList, type AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ProviderError } from '../errors';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BlockList } from 'node:net';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { replyJson } from '../../testing/fake-http-server';
+import { expectYooKassaError, replyError, useFakeYooKassa } from '../../testing/fake-yookassa';
+import { freePort } from '../../testing/server-process';
 import type { CreatePaymentRequest } from './port';
 import {
   createYooKassaAcquiring,
@@ -37,8 +39,6 @@ const NEVER_IN_MESSAGES = [SECRET, BASIC, BASIC.slice('Basic '.length)];
 // Idempotence-Key like YooKassa (a known key answers with the payment it already holds).
 // ---------------------------------------------------------------------------------------------
 
-type Recorded = { method: string; url: string; headers: IncomingMessage['headers']; body: string };
-type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 type Status = 'pending' | 'waiting_for_capture' | 'succeeded' | 'canceled';
 type StoredPayment = {
   id: string;
@@ -65,22 +65,7 @@ type FakeState = {
   failPostsAfterStore: number;
 };
 
-let server: Server;
-let origin: string;
-let baseUrl: string;
-let requests: Recorded[] = [];
 let fake: FakeState;
-let override: Handler | undefined;
-const timers = new Set<NodeJS.Timeout>();
-
-function replyJson(res: ServerResponse, payload: unknown, status = 200): void {
-  res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8' });
-  res.end(JSON.stringify(payload));
-}
-
-function replyError(res: ServerResponse, status: number, code: string, description: string, parameter?: string): void {
-  replyJson(res, { type: 'error', id: randomUUID(), code, description, ...(parameter ? { parameter } : {}) }, status);
-}
 
 function fakeYooKassa(req: IncomingMessage, res: ServerResponse, body: string): void {
   const url = req.url ?? '';
@@ -144,70 +129,20 @@ function settleStored(id: string, status: 'succeeded' | 'canceled' | 'waiting_fo
   if (status === 'canceled') payment.cancellation_details = { party: 'yoo_money', reason: 'expired_on_confirmation' };
 }
 
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      if (req.headers.authorization !== BASIC) {
-        // A hostile 401 that echoes the credentials it received: the adapter must not repeat them.
-        return replyError(res, 401, 'invalid_credentials', `Authentication failed for ${req.headers.authorization ?? ''}`);
-      }
-      (override ?? fakeYooKassa)(req, res, body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  origin = `http://127.0.0.1:${port}`;
-  baseUrl = `${origin}/v3`;
-});
-
-afterAll(async () => {
-  for (const timer of timers) clearTimeout(timer);
-  server.closeAllConnections();
-  await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
-});
+const server = useFakeYooKassa(BASIC, fakeYooKassa);
+const { requests } = server;
 
 beforeEach(() => {
-  requests = [];
-  override = undefined;
   fake = { byKey: new Map(), byId: new Map(), created: 0, failPostsAfterStore: 0 };
 });
 
 function provider(extra: Partial<YooKassaAcquiringOptions> = {}) {
-  return createYooKassaAcquiring({ shopId: SHOP_ID, secretKey: SECRET, baseUrl, ...extra });
+  return createYooKassaAcquiring({ shopId: SHOP_ID, secretKey: SECRET, baseUrl: `${server.origin}/v3`, ...extra });
 }
 
 /** Asserts a YooKassaAcquiringError with the given retryability that leaks no secret. */
-async function expectYooError(promise: Promise<unknown>, retryable: boolean, extraSecrets: string[] = []): Promise<YooKassaAcquiringError> {
-  const error: unknown = await promise.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(YooKassaAcquiringError);
-  expect(error).toBeInstanceOf(ProviderError);
-  const yooError = error as YooKassaAcquiringError;
-  expect(yooError.provider).toBe('yookassa');
-  expect(yooError.retryable).toBe(retryable);
-  for (const secret of [...NEVER_IN_MESSAGES, ...extraSecrets]) {
-    expect(yooError.message).not.toContain(secret);
-    expect(String(yooError)).not.toContain(secret);
-    expect(JSON.stringify(yooError)).not.toContain(secret);
-  }
-  return yooError;
-}
-
-function slow(res: ServerResponse, ms: number, then: () => void): void {
-  const timer = setTimeout(then, ms);
-  timers.add(timer);
-  res.on('close', () => {
-    clearTimeout(timer);
-    timers.delete(timer);
-  });
+function expectYooError(promise: Promise<unknown>, retryable: boolean, extraSecrets: string[] = []): Promise<YooKassaAcquiringError> {
+  return expectYooKassaError(promise, YooKassaAcquiringError, retryable, [...NEVER_IN_MESSAGES, ...extraSecrets]);
 }
 
 const YOO_ID = '2f5a1b7c-000f-5000-9000-1edaf29243f2';
@@ -332,13 +267,13 @@ describe('createPayment', () => {
   });
 
   it('maps waiting_for_capture to pending', async () => {
-    override = (_req, res) => replyJson(res, paymentObject({ status: 'waiting_for_capture', paid: true }));
+    server.override = (_req, res) => replyJson(res, paymentObject({ status: 'waiting_for_capture', paid: true }));
     const result = await provider().createPayment(REQUEST);
     expect(result).toEqual({ providerPaymentId: YOO_ID, status: 'pending', amountKopecks: 1_234_567, confirmationUrl: CONFIRMATION_URL });
   });
 
   it('returns an already succeeded payment with paidAt; without a confirmation the borrower goes back to returnUrl', async () => {
-    override = (_req, res) =>
+    server.override = (_req, res) =>
       replyJson(res, paymentObject({ status: 'succeeded', paid: true, captured_at: '2026-03-01T09:03:07.512Z', confirmation: undefined }));
     const result = await provider().createPayment(REQUEST);
     expect(result).toEqual({
@@ -351,14 +286,14 @@ describe('createPayment', () => {
   });
 
   it('returns a canceled payment as canceled (a new attempt needs a new key)', async () => {
-    override = (_req, res) =>
+    server.override = (_req, res) =>
       replyJson(res, paymentObject({ status: 'canceled', cancellation_details: { party: 'yoo_money', reason: 'expired_on_confirmation' } }));
     const result = await provider().createPayment(REQUEST);
     expect(result).toEqual({ providerPaymentId: YOO_ID, status: 'canceled', amountKopecks: 1_234_567, confirmationUrl: CONFIRMATION_URL });
   });
 
   it('maps a server slower than timeoutMs to a retryable timeout', async () => {
-    override = (_req, res) => slow(res, 2000, () => replyJson(res, paymentObject()));
+    server.override = (_req, res) => server.later(res, 2000, () => replyJson(res, paymentObject()));
     const started = Date.now();
     const error = await expectYooError(provider({ timeoutMs: 200 }).createPayment(REQUEST), true);
     expect(error.message).toMatch(/no answer within 200 ms/);
@@ -366,27 +301,24 @@ describe('createPayment', () => {
   });
 
   it('applies the timeout to a body that trickles in too slowly', async () => {
-    override = (_req, res) => {
+    server.override = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write(`{"id":"${YOO_ID}",`);
-      slow(res, 2000, () => res.end('"status":"pending"}'));
+      server.later(res, 2000, () => res.end('"status":"pending"}'));
     };
     const error = await expectYooError(provider({ timeoutMs: 200 }).createPayment(REQUEST), true);
     expect(error.message).toMatch(/no answer within/);
   });
 
   it('maps a refused connection to a retryable network error', async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const { port } = closed.address() as AddressInfo;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const port = await freePort(); // nothing listens there
     const error = await expectYooError(provider({ baseUrl: `http://127.0.0.1:${port}/v3` }).createPayment(REQUEST), true);
     expect(error.message).toMatch(/network error \(ECONNREFUSED\)/);
     expect(error.message).not.toContain(String(port));
   });
 
   it('maps a 400 to a non-retryable error with the code and parameter, redacting the description', async () => {
-    override = (_req, res) =>
+    server.override = (_req, res) =>
       replyError(res, 400, 'invalid_request', `Bad return_url ${RETURN_URL} for shop ${SHOP_ID}, key ${SECRET}`, 'confirmation.return_url');
     const error = await expectYooError(provider().createPayment(REQUEST), false, [SHOP_ID]);
     expect(error.message).toContain('HTTP 400');
@@ -396,7 +328,7 @@ describe('createPayment', () => {
   });
 
   it.each([403, 404, 405, 409, 415, 422])('maps HTTP %i on the POST to non-retryable', async (status) => {
-    override = (_req, res) => replyError(res, status, 'forbidden', 'nope');
+    server.override = (_req, res) => replyError(res, status, 'forbidden', 'nope');
     const error = await expectYooError(provider().createPayment(REQUEST), false);
     expect(error.message).toContain(`HTTP ${status}`);
   });
@@ -414,13 +346,13 @@ describe('createPayment', () => {
   });
 
   it.each([202, 408, 429, 500, 502, 503, 504])('maps HTTP %i to retryable (same key)', async (status) => {
-    override = (_req, res) => replyJson(res, { type: 'error', code: 'internal_server_error', retry_after: 1800 }, status);
+    server.override = (_req, res) => replyJson(res, { type: 'error', code: 'internal_server_error', retry_after: 1800 }, status);
     const error = await expectYooError(provider().createPayment(REQUEST), true);
     expect(error.message).toContain(`HTTP ${status}`);
   });
 
   it('maps a 500 with a body that is not JSON (or empty) to retryable', async () => {
-    override = (_req, res) => {
+    server.override = (_req, res) => {
       res.writeHead(500, { 'content-type': 'text/html' });
       res.end(`<html>${SECRET}</html>`);
     };
@@ -428,8 +360,8 @@ describe('createPayment', () => {
   });
 
   it('does not follow redirects and treats a 3xx as a non-retryable misconfiguration', async () => {
-    override = (_req, res) => {
-      res.writeHead(302, { location: `${origin}/elsewhere` });
+    server.override = (_req, res) => {
+      res.writeHead(302, { location: `${server.origin}/elsewhere` });
       res.end();
     };
     const error = await expectYooError(provider().createPayment(REQUEST), false);
@@ -438,7 +370,7 @@ describe('createPayment', () => {
   });
 
   it('maps a body that is not JSON to a retryable invalid response', async () => {
-    override = (_req, res) => {
+    server.override = (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end('<html>Bad Gateway</html>');
     };
@@ -447,7 +379,7 @@ describe('createPayment', () => {
   });
 
   it('maps a body that is not UTF-8 to a retryable invalid response', async () => {
-    override = (_req, res) => {
+    server.override = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       const json = Buffer.from(JSON.stringify(paymentObject()));
       res.end(Buffer.concat([json.subarray(0, 20), Buffer.from([0xc3, 0x28]), json.subarray(20)]));
@@ -479,14 +411,14 @@ describe('createPayment', () => {
     ['a relative confirmation URL', paymentObject({ confirmation: { type: 'redirect', confirmation_url: '/checkout' } })],
     ['a confirmation URL with credentials', paymentObject({ confirmation: { type: 'redirect', confirmation_url: 'https://a:b@evil.example/' } })],
   ])('maps a payment with %s to a retryable invalid response', async (_label, payload) => {
-    override = (_req, res) => replyJson(res, payload);
+    server.override = (_req, res) => replyJson(res, payload);
     const error = await expectYooError(provider().createPayment(REQUEST), true);
     expect(error.message).toMatch(/invalid response/);
     expect(requests).toHaveLength(1);
   });
 
   it('rejects an oversize body announced by Content-Length', async () => {
-    override = (_req, res) => {
+    server.override = (_req, res) => {
       const body = Buffer.alloc(YOOKASSA_ACQUIRING_MAX_RESPONSE_BYTES + 1, 0x20);
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
       res.end(body);
@@ -496,7 +428,7 @@ describe('createPayment', () => {
   });
 
   it('rejects an oversize chunked body while streaming', async () => {
-    override = (_req, res) => {
+    server.override = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       const chunk = Buffer.alloc(64 * 1024, 0x20);
       for (let i = 0; i < 17; i += 1) res.write(chunk);
@@ -507,7 +439,7 @@ describe('createPayment', () => {
   });
 
   it('accepts a reply exactly at the size limit', async () => {
-    override = (_req, res) => {
+    server.override = (_req, res) => {
       const json = JSON.stringify(paymentObject());
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(json + ' '.repeat(YOOKASSA_ACQUIRING_MAX_RESPONSE_BYTES - Buffer.byteLength(json)));
@@ -522,7 +454,7 @@ describe('createPayment', () => {
     ['confirmation type', { confirmation: { type: 'qr', confirmation_data: 'https://qr.nspk.ru/x' } }],
     ['metadata', { metadata: { paymentId: 'someone-else' } }],
   ])('refuses (non-retryable) a payment for this key that differs in %s', async (what, extra) => {
-    override = (_req, res) => replyJson(res, paymentObject(extra));
+    server.override = (_req, res) => replyJson(res, paymentObject(extra));
     const error = await expectYooError(provider().createPayment(REQUEST), false);
     expect(error.message).toContain(`differs in ${what}`);
     expect(error.message).toContain(YOO_ID);
@@ -569,7 +501,7 @@ describe('createPayment', () => {
 describe('getPayment', () => {
   async function created(): Promise<string> {
     const { providerPaymentId } = await provider().createPayment(REQUEST);
-    requests = [];
+    requests.length = 0;
     return providerPaymentId;
   }
 
@@ -597,13 +529,13 @@ describe('getPayment', () => {
   });
 
   it('maps succeeded without captured_at to paidAt = created_at', async () => {
-    override = (_req, res) => replyJson(res, paymentObject({ status: 'succeeded', paid: true, confirmation: undefined }));
+    server.override = (_req, res) => replyJson(res, paymentObject({ status: 'succeeded', paid: true, confirmation: undefined }));
     const payment = await provider().getPayment(YOO_ID);
     expect(payment.paidAt).toEqual(new Date('2026-03-01T09:00:00.000Z'));
   });
 
   it('reads captured_at with an offset and with microseconds', async () => {
-    override = (_req, res) =>
+    server.override = (_req, res) =>
       replyJson(res, paymentObject({ status: 'succeeded', paid: true, captured_at: '2026-03-01T12:03:07.512345+03:00' }));
     const payment = await provider().getPayment(YOO_ID);
     expect(payment.paidAt).toEqual(new Date('2026-03-01T09:03:07.512Z'));
@@ -621,24 +553,24 @@ describe('getPayment', () => {
     const error = await expectYooError(provider().getPayment(YOO_ID), false);
     expect(error.message).toContain('HTTP 404');
     expect(error.message).toContain('not_found');
-    override = (_req, res) => replyError(res, 500, 'internal_server_error', 'oops');
+    server.override = (_req, res) => replyError(res, 500, 'internal_server_error', 'oops');
     await expectYooError(provider().getPayment(YOO_ID), true);
   });
 
   it('maps a timeout to retryable', async () => {
-    override = (_req, res) => slow(res, 2000, () => replyJson(res, paymentObject()));
+    server.override = (_req, res) => server.later(res, 2000, () => replyJson(res, paymentObject()));
     const error = await expectYooError(provider({ timeoutMs: 200 }).getPayment(YOO_ID), true);
     expect(error.message).toMatch(/no answer within 200 ms/);
   });
 
   it('treats an answer about another payment as a retryable invalid response', async () => {
-    override = (_req, res) => replyJson(res, paymentObject({ id: 'another-payment' }));
+    server.override = (_req, res) => replyJson(res, paymentObject({ id: 'another-payment' }));
     const error = await expectYooError(provider().getPayment(YOO_ID), true);
     expect(error.message).toMatch(/another payment id/);
   });
 
   it('refuses (non-retryable) a payment in another currency', async () => {
-    override = (_req, res) => replyJson(res, paymentObject({ amount: { value: '10.00', currency: 'USD' } }));
+    server.override = (_req, res) => replyJson(res, paymentObject({ amount: { value: '10.00', currency: 'USD' } }));
     const error = await expectYooError(provider().getPayment(YOO_ID), false);
     expect(error.message).toMatch(/not RUB/);
   });
@@ -648,7 +580,7 @@ describe('getPayment', () => {
     ['an unknown status', JSON.stringify(paymentObject({ status: 'weird' })), 'unexpected shape'],
     ['a bad amount', JSON.stringify(paymentObject({ amount: { value: '1,00', currency: 'RUB' } })), 'amount'],
   ])('maps %s to a retryable invalid response', async (_label, body, detail) => {
-    override = (_req, res) => {
+    server.override = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(body);
     };

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ProviderError } from '../errors';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { replyJson } from '../../testing/fake-http-server';
+import { expectYooKassaError, replyError, useFakeYooKassa } from '../../testing/fake-yookassa';
+import { freePort } from '../../testing/server-process';
 import type { PayoutRequest } from './port';
 import {
   amountToKopecks,
@@ -36,8 +37,6 @@ const NEVER_IN_MESSAGES = [SECRET, BASIC, BASIC.slice('Basic '.length), DIGITS, 
 // Idempotence-Key like YooKassa (a known key answers with the payout it already holds).
 // ---------------------------------------------------------------------------------------------
 
-type Recorded = { method: string; url: string; headers: IncomingMessage['headers']; body: string };
-type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 type Status = 'pending' | 'succeeded' | 'canceled';
 type StoredPayout = {
   id: string;
@@ -65,22 +64,7 @@ type FakeState = {
   failPostsAfterStore: number;
 };
 
-let server: Server;
-let origin: string;
-let baseUrl: string;
-let requests: Recorded[] = [];
 let fake: FakeState;
-let override: Handler | undefined;
-const timers = new Set<NodeJS.Timeout>();
-
-function replyJson(res: ServerResponse, payload: unknown, status = 200): void {
-  res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8' });
-  res.end(JSON.stringify(payload));
-}
-
-function replyError(res: ServerResponse, status: number, code: string, description: string, parameter?: string): void {
-  replyJson(res, { type: 'error', id: randomUUID(), code, description, ...(parameter ? { parameter } : {}) }, status);
-}
 
 function view(payout: StoredPayout): unknown {
   return { ...payout };
@@ -146,38 +130,13 @@ function fakeYooKassa(req: IncomingMessage, res: ServerResponse, body: string): 
   return replyError(res, 404, 'not_found', 'No such endpoint');
 }
 
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      if (req.headers.authorization !== BASIC) {
-        // A hostile 401 that echoes the credentials it received: the adapter must not repeat them.
-        return replyError(res, 401, 'invalid_credentials', `Authentication failed for ${req.headers.authorization ?? ''}`);
-      }
-      (override ?? fakeYooKassa)(req, res, body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  origin = `http://127.0.0.1:${port}`;
-  baseUrl = `${origin}/v3`;
-});
-
-afterAll(async () => {
-  for (const timer of timers) clearTimeout(timer);
-  server.closeAllConnections();
-  await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
-});
+const server = useFakeYooKassa(BASIC, fakeYooKassa);
+const { requests } = server;
 
 let sleeps: number[] = [];
 
 beforeEach(() => {
-  requests = [];
   sleeps = [];
-  override = undefined;
   fake = {
     byKey: new Map(),
     byId: new Map(),
@@ -194,7 +153,7 @@ function provider(extra: Partial<YooKassaPayoutsOptions> = {}) {
   return createYooKassaPayouts({
     agentId: AGENT_ID,
     secretKey: SECRET,
-    baseUrl,
+    baseUrl: `${server.origin}/v3`,
     pollDelaysMs: [10, 20, 30],
     sleep: async (ms) => {
       sleeps.push(ms);
@@ -204,32 +163,8 @@ function provider(extra: Partial<YooKassaPayoutsOptions> = {}) {
 }
 
 /** Asserts a YooKassaPayoutError with the given retryability that leaks no secret or full phone. */
-async function expectYooError(promise: Promise<unknown>, retryable: boolean, extraSecrets: string[] = []): Promise<YooKassaPayoutError> {
-  const error: unknown = await promise.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(YooKassaPayoutError);
-  expect(error).toBeInstanceOf(ProviderError);
-  const yooError = error as YooKassaPayoutError;
-  expect(yooError.provider).toBe('yookassa');
-  expect(yooError.retryable).toBe(retryable);
-  for (const secret of [...NEVER_IN_MESSAGES, ...extraSecrets]) {
-    expect(yooError.message).not.toContain(secret);
-    expect(String(yooError)).not.toContain(secret);
-  }
-  return yooError;
-}
-
-function slow(res: ServerResponse, ms: number, then: () => void): void {
-  const timer = setTimeout(then, ms);
-  timers.add(timer);
-  res.on('close', () => {
-    clearTimeout(timer);
-    timers.delete(timer);
-  });
+function expectYooError(promise: Promise<unknown>, retryable: boolean, extraSecrets: string[] = []): Promise<YooKassaPayoutError> {
+  return expectYooKassaError(promise, YooKassaPayoutError, retryable, [...NEVER_IN_MESSAGES, ...extraSecrets]);
 }
 
 function payoutObject(extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -416,7 +351,7 @@ describe('payout', () => {
     expect(error.message).toContain(id);
 
     fake.pendingReads = 0;
-    requests = [];
+    requests.length = 0;
     const result = await provider().payout(REQUEST);
     expect(result).toEqual({ providerPayoutId: id, status: 'succeeded' });
     expect(requests[0]?.headers['idempotence-key']).toBe(LOAN_ID);
@@ -444,13 +379,13 @@ describe('payout', () => {
     ['no cancellation_details', {}],
     ['a reason that is not a code', { cancellation_details: { party: 'yoo_money', reason: 'Call +79123456789 now' } }],
   ])('maps canceled with %s to failed, reason "unspecified"', async (_label, extra) => {
-    override = (_req, res) => replyJson(res, payoutObject({ status: 'canceled', ...extra }));
+    server.override = (_req, res) => replyJson(res, payoutObject({ status: 'canceled', ...extra }));
     const result = await provider().payout(REQUEST);
     expect(result).toEqual({ providerPayoutId: 'po-285c0ab7-0003-5000-9000-0e1166498fda', status: 'failed', failureReason: 'unspecified' });
   });
 
   it('maps a server slower than timeoutMs to a retryable timeout', async () => {
-    override = (_req, res) => slow(res, 2000, () => replyJson(res, payoutObject()));
+    server.override = (_req, res) => server.later(res, 2000, () => replyJson(res, payoutObject()));
     const started = Date.now();
     const error = await expectYooError(provider({ timeoutMs: 200 }).payout(REQUEST), true);
     expect(error.message).toMatch(/no answer within 200 ms/);
@@ -458,27 +393,24 @@ describe('payout', () => {
   });
 
   it('applies the timeout to a body that trickles in too slowly', async () => {
-    override = (_req, res) => {
+    server.override = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('{"id":"po-1",');
-      slow(res, 2000, () => res.end('"status":"succeeded"}'));
+      server.later(res, 2000, () => res.end('"status":"succeeded"}'));
     };
     const error = await expectYooError(provider({ timeoutMs: 200 }).payout(REQUEST), true);
     expect(error.message).toMatch(/no answer within/);
   });
 
   it('maps a refused connection to a retryable network error', async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const { port } = closed.address() as AddressInfo;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const port = await freePort(); // nothing listens there
     const error = await expectYooError(provider({ baseUrl: `http://127.0.0.1:${port}/v3` }).payout(REQUEST), true);
     expect(error.message).toMatch(/network error \(ECONNREFUSED\)/);
     expect(error.message).not.toContain(String(port));
   });
 
   it('maps a 400 to a non-retryable error with the code and parameter, redacting the description', async () => {
-    override = (_req, res) =>
+    server.override = (_req, res) =>
       replyError(res, 400, 'invalid_request', `Phone ${DIGITS} is not valid, key ${SECRET}`, 'payout_destination_data.phone');
     const error = await expectYooError(provider().payout(REQUEST), false);
     expect(error.message).toContain('HTTP 400');
@@ -489,7 +421,7 @@ describe('payout', () => {
   });
 
   it.each([403, 404, 405, 415, 422])('maps HTTP %i on the POST to non-retryable', async (status) => {
-    override = (_req, res) => replyError(res, status, 'forbidden', 'nope');
+    server.override = (_req, res) => replyError(res, status, 'forbidden', 'nope');
     const error = await expectYooError(provider().payout(REQUEST), false);
     expect(error.message).toContain(`HTTP ${status}`);
   });
@@ -507,14 +439,14 @@ describe('payout', () => {
   });
 
   it.each([202, 408, 429, 500, 502, 503, 504])('maps HTTP %i to retryable (same key)', async (status) => {
-    override = (_req, res) => replyJson(res, { type: 'error', code: 'internal_server_error', retry_after: 1800 }, status);
+    server.override = (_req, res) => replyJson(res, { type: 'error', code: 'internal_server_error', retry_after: 1800 }, status);
     const error = await expectYooError(provider().payout(REQUEST), true);
     expect(error.message).toContain(`HTTP ${status}`);
   });
 
   it('does not follow redirects and treats a 3xx as a non-retryable misconfiguration', async () => {
-    override = (_req, res) => {
-      res.writeHead(302, { location: `${origin}/elsewhere` });
+    server.override = (_req, res) => {
+      res.writeHead(302, { location: `${server.origin}/elsewhere` });
       res.end();
     };
     const error = await expectYooError(provider().payout(REQUEST), false);
@@ -523,7 +455,7 @@ describe('payout', () => {
   });
 
   it('maps a body that is not JSON to a retryable invalid response', async () => {
-    override = (_req, res) => {
+    server.override = (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end('<html>Bad Gateway</html>');
     };
@@ -532,7 +464,7 @@ describe('payout', () => {
   });
 
   it('maps a body that is not UTF-8 to a retryable invalid response', async () => {
-    override = (_req, res) => {
+    server.override = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]));
     };
@@ -552,14 +484,14 @@ describe('payout', () => {
     ['no payout_destination', payoutObject({ payout_destination: undefined })],
     ['no status', payoutObject({ status: undefined })],
   ])('maps a payout with %s to a retryable invalid response', async (_label, payload) => {
-    override = (_req, res) => replyJson(res, payload);
+    server.override = (_req, res) => replyJson(res, payload);
     const error = await expectYooError(provider().payout(REQUEST), true);
     expect(error.message).toMatch(/invalid response/);
     expect(requests).toHaveLength(1);
   });
 
   it('rejects an oversize body announced by Content-Length', async () => {
-    override = (_req, res) => {
+    server.override = (_req, res) => {
       const body = Buffer.alloc(YOOKASSA_MAX_RESPONSE_BYTES + 1, 0x20);
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
       res.end(body);
@@ -569,7 +501,7 @@ describe('payout', () => {
   });
 
   it('rejects an oversize chunked body while streaming', async () => {
-    override = (_req, res) => {
+    server.override = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       const chunk = Buffer.alloc(64 * 1024, 0x20);
       for (let i = 0; i < 17; i += 1) res.write(chunk);
@@ -580,7 +512,7 @@ describe('payout', () => {
   });
 
   it('accepts a reply just under the size limit', async () => {
-    override = (_req, res) => {
+    server.override = (_req, res) => {
       const json = JSON.stringify(payoutObject());
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(json + ' '.repeat(YOOKASSA_MAX_RESPONSE_BYTES - Buffer.byteLength(json)));
@@ -597,14 +529,14 @@ describe('payout', () => {
     ['destination type', { payout_destination: { type: 'bank_card' } }],
     ['bank', { payout_destination: { type: 'sbp', phone: DIGITS, bank_id: '100000000004' } }],
   ])('refuses (non-retryable) a payout for this key that differs in %s', async (what, extra) => {
-    override = (_req, res) => replyJson(res, payoutObject(extra));
+    server.override = (_req, res) => replyJson(res, payoutObject(extra));
     const error = await expectYooError(provider().payout(REQUEST), false);
     expect(error.message).toContain(`differs in ${what}`);
   });
 
   it('treats any error while polling an existing payout as retryable (its outcome is unknown)', async () => {
     let calls = 0;
-    override = (req, res) => {
+    server.override = (req, res) => {
       calls += 1;
       if (req.method === 'POST') return replyJson(res, payoutObject({ status: 'pending' }));
       return replyError(res, calls === 2 ? 404 : 400, 'not_found', 'Payout not found');
@@ -615,7 +547,7 @@ describe('payout', () => {
   });
 
   it('treats a GET answering another payout as a retryable invalid response', async () => {
-    override = (req, res) =>
+    server.override = (req, res) =>
       replyJson(res, req.method === 'POST' ? payoutObject({ status: 'pending' }) : payoutObject({ id: 'po-someone-else' }));
     const error = await expectYooError(provider().payout(REQUEST), true);
     expect(error.message).toMatch(/another payout id/);
@@ -669,14 +601,14 @@ describe('sbpBanks', () => {
     ['an empty name', { type: 'list', items: [{ bank_id: '100000000111', name: ' ', bic: '044525225' }] }],
     ['a numeric bank id', { type: 'list', items: [{ bank_id: 100000000111, name: 'X', bic: '044525225' }] }],
   ])('maps a list with %s to a retryable invalid response', async (_label, payload) => {
-    override = (_req, res) => replyJson(res, payload);
+    server.override = (_req, res) => replyJson(res, payload);
     const error = await expectYooError(provider().sbpBanks(), true);
     expect(error.message).toMatch(/invalid response/);
   });
 
   it('maps 401 to non-retryable and 500 to retryable', async () => {
     await expectYooError(provider({ secretKey: 'wrong_Secret-Value-12345' }).sbpBanks(), false, ['wrong_Secret-Value-12345']);
-    override = (_req, res) => replyError(res, 500, 'internal_server_error', 'oops');
+    server.override = (_req, res) => replyError(res, 500, 'internal_server_error', 'oops');
     await expectYooError(provider().sbpBanks(), true);
   });
 });

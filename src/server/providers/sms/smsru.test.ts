@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { replyJson, useFakeHttpServer } from '../../testing/fake-http-server';
+import { freePort } from '../../testing/server-process';
 import { SmsDeliveryError, type SmsMessage } from './port';
 import { createSmsRuProvider, SMSRU_MAX_RESPONSE_BYTES } from './smsru';
 
@@ -12,21 +12,6 @@ const MASKED = '+7******6789';
 const TEXT = 'Your CarCapital code: 424242';
 const MESSAGE: SmsMessage = { to: PHONE, text: TEXT, idempotencyKey: 'outbox-0001' };
 
-type Recorded = { method: string; url: string; headers: IncomingMessage['headers']; body: string };
-type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
-
-let server: Server;
-let baseUrl: string;
-let handler: Handler;
-let requests: Recorded[] = [];
-const timers = new Set<NodeJS.Timeout>();
-
-function replyJson(res: ServerResponse, payload: unknown, status = 200): void {
-  const body = JSON.stringify(payload);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
-  res.end(body);
-}
-
 function okReply(smsId = '000000-10000000'): unknown {
   return {
     status: 'OK',
@@ -36,34 +21,12 @@ function okReply(smsId = '000000-10000000'): unknown {
   };
 }
 
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      handler(req, res, body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  baseUrl = `http://127.0.0.1:${port}`;
-});
-
-afterAll(async () => {
-  for (const timer of timers) clearTimeout(timer);
-  server.closeAllConnections();
-  await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
-});
-
-beforeEach(() => {
-  requests = [];
-  handler = (_req, res) => replyJson(res, okReply());
-});
+// A fake SMS.ru on 127.0.0.1: records requests; a test may answer otherwise than this OK reply.
+const server = useFakeHttpServer({ handler: (_req, res) => replyJson(res, okReply()) });
+const { requests } = server;
 
 function provider(extra: Partial<Parameters<typeof createSmsRuProvider>[0]> = {}) {
-  return createSmsRuProvider({ apiId: API_ID, baseUrl, ...extra });
+  return createSmsRuProvider({ apiId: API_ID, baseUrl: server.origin, ...extra });
 }
 
 /** Asserts an SmsDeliveryError with the given retryability that leaks no secret or full phone. */
@@ -92,7 +55,7 @@ describe('createSmsRuProvider', () => {
     expect(requests).toHaveLength(1);
     const request = requests[0]!;
     expect(request.method).toBe('POST');
-    const url = new URL(request.url, baseUrl);
+    const url = new URL(request.url, server.origin);
     expect(url.pathname).toBe('/sms/send');
     expect(url.search).toBe('');
     expect(request.url).not.toContain(API_ID);
@@ -118,11 +81,11 @@ describe('createSmsRuProvider', () => {
 
   it('keeps a base path prefix and tolerates a trailing slash', async () => {
     await provider({ baseUrl: `${baseUrl}/proxy/` }).send(MESSAGE);
-    expect(new URL(requests[0]!.url, baseUrl).pathname).toBe('/proxy/sms/send');
+    expect(new URL(requests[0]!.url, server.origin).pathname).toBe('/proxy/sms/send');
   });
 
   it('maps a per-number OK to providerMessageId and exposes the provider name', async () => {
-    handler = (_req, res) => replyJson(res, okReply('201910-1000001'));
+    server.override = (_req, res) => replyJson(res, okReply('201910-1000001'));
     const sms = provider();
     expect(sms.name).toBe('smsru');
     await expect(sms.send(MESSAGE)).resolves.toEqual({ providerMessageId: '201910-1000001' });
@@ -139,7 +102,7 @@ describe('createSmsRuProvider', () => {
   });
 
   it('maps a per-number error to a non-retryable error with a masked phone and redacted vendor text', async () => {
-    handler = (_req, res) =>
+    server.override = (_req, res) =>
       replyJson(res, {
         status: 'OK',
         status_code: 100,
@@ -160,7 +123,7 @@ describe('createSmsRuProvider', () => {
   });
 
   it('maps a per-number throttling code (231) to a retryable error', async () => {
-    handler = (_req, res) =>
+    server.override = (_req, res) =>
       replyJson(res, {
         status: 'OK',
         status_code: 100,
@@ -183,7 +146,7 @@ describe('createSmsRuProvider', () => {
     [500, true],
     [999, false],
   ])('maps top-level status_code %i to retryable=%s', async (code, retryable) => {
-    handler = (_req, res) => replyJson(res, { status: 'ERROR', status_code: code, status_text: `error for ${API_ID}` });
+    server.override = (_req, res) => replyJson(res, { status: 'ERROR', status_code: code, status_text: `error for ${API_ID}` });
     const error = await expectDeliveryError(provider().send(MESSAGE), retryable);
     expect(error.message).toContain(String(code));
   });
@@ -198,7 +161,7 @@ describe('createSmsRuProvider', () => {
     [401, false],
     [302, false],
   ])('maps HTTP %i to retryable=%s without following redirects', async (status, retryable) => {
-    handler = (_req, res) => {
+    server.override = (_req, res) => {
       res.writeHead(status, { 'content-type': 'text/html', location: `${baseUrl}/elsewhere` });
       res.end(`<html>${status}</html>`);
     };
@@ -208,14 +171,7 @@ describe('createSmsRuProvider', () => {
   });
 
   it('maps a server slower than timeoutMs to a retryable timeout', async () => {
-    handler = (_req, res) => {
-      const timer = setTimeout(() => replyJson(res, okReply()), 2000);
-      timers.add(timer);
-      res.on('close', () => {
-        clearTimeout(timer);
-        timers.delete(timer);
-      });
-    };
+    server.override = (_req, res) => server.later(res, 2000, () => replyJson(res, okReply()));
     const started = Date.now();
     const error = await expectDeliveryError(provider({ timeoutMs: 200 }).send(MESSAGE), true);
     expect(error.message).toMatch(/timed out/);
@@ -223,25 +179,17 @@ describe('createSmsRuProvider', () => {
   });
 
   it('applies the timeout to a body that trickles in too slowly', async () => {
-    handler = (_req, res) => {
+    server.override = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('{"status":"OK",');
-      const timer = setTimeout(() => res.end('"status_code":100}'), 2000);
-      timers.add(timer);
-      res.on('close', () => {
-        clearTimeout(timer);
-        timers.delete(timer);
-      });
+      server.later(res, 2000, () => res.end('"status_code":100}'));
     };
     const error = await expectDeliveryError(provider({ timeoutMs: 200 }).send(MESSAGE), true);
     expect(error.message).toMatch(/timed out/);
   });
 
   it('maps a refused connection to a retryable network error', async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const { port } = closed.address() as AddressInfo;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const port = await freePort(); // nothing listens there
     const error = await expectDeliveryError(
       createSmsRuProvider({ apiId: API_ID, baseUrl: `http://127.0.0.1:${port}` }).send(MESSAGE),
       true,
@@ -251,7 +199,7 @@ describe('createSmsRuProvider', () => {
   });
 
   it('maps invalid JSON to a retryable invalid-response error', async () => {
-    handler = (_req, res) => {
+    server.override = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('<html>Bad Gateway</html>');
     };
@@ -268,13 +216,13 @@ describe('createSmsRuProvider', () => {
     ['a numeric sms_id', { status: 'OK', status_code: 100, sms: { [DIGITS]: { status: 'OK', status_code: 100, sms_id: 42 } } }],
     ['a string status_code', { status: 'ERROR', status_code: '200' }],
   ])('maps a reply with %s to a retryable invalid-response error', async (_label, payload) => {
-    handler = (_req, res) => replyJson(res, payload);
+    server.override = (_req, res) => replyJson(res, payload);
     const error = await expectDeliveryError(provider().send(MESSAGE), true);
     expect(error.message).toMatch(/invalid response/);
   });
 
   it('rejects an oversize body announced by Content-Length', async () => {
-    handler = (_req, res) => {
+    server.override = (_req, res) => {
       const body = Buffer.alloc(SMSRU_MAX_RESPONSE_BYTES + 1, 0x20);
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
       res.end(body);
@@ -284,7 +232,7 @@ describe('createSmsRuProvider', () => {
   });
 
   it('rejects an oversize chunked body while streaming', async () => {
-    handler = (_req, res) => {
+    server.override = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       const chunk = Buffer.alloc(16 * 1024, 0x20);
       for (let i = 0; i < 8; i += 1) res.write(chunk);
@@ -295,7 +243,7 @@ describe('createSmsRuProvider', () => {
   });
 
   it('accepts a reply just under the size limit', async () => {
-    handler = (_req, res) => {
+    server.override = (_req, res) => {
       const json = JSON.stringify(okReply());
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(json + ' '.repeat(SMSRU_MAX_RESPONSE_BYTES - Buffer.byteLength(json)));
