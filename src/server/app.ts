@@ -126,7 +126,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...loanRoutes({ ...applicationDeps, logger: deps.logger, payouts: deps.payouts, crashpoint: deps.crashpoint, payoutLeaseMs: config.jobExpireSec * 1000 }),
     ...paymentRoutes(paymentDeps),
     ...prolongationRoutes({ ...paymentDeps, auth: authDeps }),
-    ...historyRoutes({ db: deps.db }),
+    ...historyRoutes({ db: deps.db, clock: deps.clock }),
     ...(devSms && deps.sandboxSms ? devRoutes({ sandboxSms: deps.sandboxSms }) : []),
   ];
   registerRoutes(app, routes, requireCustomer);

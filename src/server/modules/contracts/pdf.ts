@@ -26,18 +26,74 @@ export type ContractPdfInput = {
 
 const percent = (value: number) => `${new Intl.NumberFormat('ru-RU', { minimumFractionDigits: 3, maximumFractionDigits: 3 }).format(value)} %`;
 
-export async function renderContractPdf(input: ContractPdfInput): Promise<Buffer> {
+/** An A4 document with the Cyrillic fonts registered; `done` resolves to the bytes after `end()`. */
+function startPdf(title: string, createdAt: Date) {
   const doc = new PDFDocument({
     size: 'A4',
     margins: { top: 40, bottom: 40, left: 48, right: 48 },
-    info: { Title: `Индивидуальные условия ${input.number}`, Author: 'CarCapital', CreationDate: input.signedAt },
+    info: { Title: title, Author: 'CarCapital', CreationDate: createdAt },
   });
   const chunks: Buffer[] = [];
   doc.on('data', (chunk: Buffer) => chunks.push(chunk));
   const done = new Promise<Buffer>((resolve) => doc.on('end', () => resolve(Buffer.concat(chunks))));
-
   doc.registerFont('regular', REGULAR);
   doc.registerFont('bold', BOLD);
+  return { doc, done };
+}
+
+const plain = (text: string) => text.replace(/\u00a0|\u202f/g, ' ');
+
+export type DocumentPdfInput = {
+  title: string;
+  heading: string;
+  /** Label → value lines, in order. */
+  facts: [string, string][];
+  paragraphs?: string[];
+  table?: { columns: string[]; widths: number[]; rows: string[][] };
+  footer: string;
+  createdAt: Date;
+};
+
+/** Receipts, the closing certificate, the history export: a heading, facts, text, a table. */
+export async function renderDocumentPdf(input: DocumentPdfInput): Promise<Buffer> {
+  const { doc, done } = startPdf(input.title, input.createdAt);
+  const left = doc.page.margins.left;
+  const width = doc.page.width - left - doc.page.margins.right;
+  doc.fillColor('#000000').font('bold').fontSize(15).text(plain(input.heading), left, doc.page.margins.top, { width });
+  doc.moveDown(0.8);
+  for (const [label, value] of input.facts) {
+    doc.font('regular').fontSize(10).fillColor('#333333').text(`${plain(label)}: `, { continued: true }).font('bold').fillColor('#000000').text(plain(value));
+  }
+  for (const paragraph of input.paragraphs ?? []) {
+    doc.moveDown(0.6);
+    doc.font('regular').fontSize(10).fillColor('#000000').text(plain(paragraph), left, undefined, { width });
+  }
+  if (input.table) {
+    doc.moveDown(1);
+    const { columns, widths, rows } = input.table;
+    const drawRow = (cells: string[], font: 'regular' | 'bold') => {
+      const y = doc.y;
+      let x = left;
+      let bottom = y;
+      cells.forEach((cell, index) => {
+        doc.font(font).fontSize(8.5).text(plain(cell), x, y, { width: widths[index]! - 6 });
+        bottom = Math.max(bottom, doc.y);
+        x += widths[index]!;
+      });
+      doc.y = bottom + 3;
+      if (doc.y > doc.page.height - doc.page.margins.bottom - 30) doc.addPage();
+    };
+    drawRow(columns, 'bold');
+    for (const row of rows) drawRow(row, 'regular');
+  }
+  doc.moveDown(1.5);
+  doc.font('regular').fontSize(8).fillColor('#333333').text(plain(input.footer), left, undefined, { width });
+  doc.end();
+  return done;
+}
+
+export async function renderContractPdf(input: ContractPdfInput): Promise<Buffer> {
+  const { doc, done } = startPdf(`Индивидуальные условия ${input.number}`, input.signedAt);
 
   // The ПСК box: top-right, 230 × 140 pt (≈ 6.5 % of an A4 page).
   const boxWidth = 230;

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { DB } from '../../db/schema';
 import { defineRoute, type AnyRouteSpec } from '../../http/routes';
 import { ErrorReply } from '../auth/auth.schemas';
-import { history, historyCsv, HISTORY_TYPES } from './history.service';
+import type { Clock } from '../../../core/clock';
+import { history, historyCsv, historyPdf, HISTORY_TYPES } from './history.service';
 
 const DateField = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'Дата — в формате ГГГГ-ММ-ДД.' });
 const Filters = {
@@ -12,7 +13,7 @@ const Filters = {
   to: DateField.optional(),
 };
 
-export function historyRoutes(deps: { db: Kysely<DB> }): AnyRouteSpec[] {
+export function historyRoutes(deps: { db: Kysely<DB>; clock: Clock }): AnyRouteSpec[] {
   return [
     defineRoute({
       method: 'GET',
@@ -51,6 +52,19 @@ export function historyRoutes(deps: { db: Kysely<DB> }): AnyRouteSpec[] {
       handler: async ({ actor, query, reply }) => {
         const csv = await historyCsv(deps.db, actor, query);
         return reply.type('text/csv; charset=utf-8').header('Content-Disposition', 'attachment; filename="carcapital-history.csv"').send(csv);
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/history.pdf',
+      tag: 'history',
+      summary: 'The (filtered) history as a PDF statement',
+      auth: 'customer',
+      query: z.strictObject(Filters),
+      responses: { 200: null, 400: ErrorReply },
+      handler: async ({ actor, query, reply }) => {
+        const pdf = await historyPdf(deps.db, actor, query, deps.clock.now());
+        return reply.type('application/pdf').header('Content-Disposition', 'attachment; filename="carcapital-history.pdf"').send(pdf);
       },
     }),
   ];

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DB, OperationType } from '../../db/schema';
 import { AppError } from '../../errors';
 import type { Actor } from '../auth/auth.service';
+import { renderDocumentPdf } from '../contracts/pdf';
 
 /**
  * The customer's operation history, newest first, by keyset pagination on (at, id): a page costs
@@ -61,18 +62,64 @@ const csvCell = (value: string) => {
   return /[";\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 };
 
-/** The whole (filtered) history as CSV for Excel: UTF-8 with BOM, «;» separated, amounts in rubles. */
-export async function historyCsv(db: Kysely<DB>, actor: Actor, query: Omit<HistoryQuery, 'cursor' | 'limit'>): Promise<string> {
-  const lines = ['Дата и время (МСК);Операция;Сумма, ₽;Статус'];
+/** Every row of the (filtered) history as text cells: Moscow time, title, rubles, status. */
+async function historyRows(db: Kysely<DB>, actor: Actor, query: Omit<HistoryQuery, 'cursor' | 'limit'>): Promise<string[][]> {
+  const rows: string[][] = [];
   let cursor: string | undefined;
   do {
     const page = await history(db, actor, { ...query, cursor, limit: 500 });
     for (const item of page.items) {
       const when = new Date(item.at).toLocaleString('ru-RU', { timeZone: 'Europe/Moscow' });
-      const amount = item.amountKopecks === null ? '' : (item.amountKopecks / 100).toFixed(2).replace('.', ',');
-      lines.push([when, item.title, amount, item.status ?? ''].map(csvCell).join(';'));
+      const amount = item.amountKopecks === null ? '' : kopecksAsRubles(item.amountKopecks);
+      rows.push([when, item.title, amount, item.status ? (STATUS_TEXT[item.status] ?? item.status) : '']);
     }
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
+  return rows;
+}
+
+/** Integer kopecks → "1234,56" without floating point. */
+const kopecksAsRubles = (kopecks: number) => `${Math.trunc(kopecks / 100)},${String(Math.abs(kopecks % 100)).padStart(2, '0')}`;
+
+/** Statuses as the borrower reads them in an export (the API gives the codes). */
+export const STATUS_TEXT: Record<string, string> = {
+  submitted: 'отправлена',
+  approved: 'одобрена',
+  declined: 'отказ',
+  manual_review: 'на проверке',
+  signed: 'подписан',
+  refused: 'отказ от займа',
+  created: 'создан',
+  pending: 'ожидает оплаты',
+  succeeded: 'выполнено',
+  canceled: 'не прошёл',
+  posted: 'начислено',
+  closed: 'закрыт',
+  awaiting_payment: 'ждёт оплаты',
+  applied: 'применено',
+  void: 'не состоялось',
+};
+
+const COLUMNS = ['Дата и время (МСК)', 'Операция', 'Сумма, ₽', 'Статус'];
+
+/** The whole (filtered) history as CSV for Excel: UTF-8 with BOM, «;» separated, amounts in rubles. */
+export async function historyCsv(db: Kysely<DB>, actor: Actor, query: Omit<HistoryQuery, 'cursor' | 'limit'>): Promise<string> {
+  const lines = [COLUMNS.join(';'), ...(await historyRows(db, actor, query)).map((row) => row.map(csvCell).join(';'))];
   return `\uFEFF${lines.join('\r\n')}\r\n`;
+}
+
+export async function historyPdf(db: Kysely<DB>, actor: Actor, query: Omit<HistoryQuery, 'cursor' | 'limit'>, now: Date): Promise<Buffer> {
+  const rows = await historyRows(db, actor, query);
+  const period = query.from || query.to ? `${query.from ?? 'начала'} — ${query.to ?? 'сегодня'}` : 'вся история';
+  return renderDocumentPdf({
+    title: 'История операций',
+    heading: 'История операций в CarCapital',
+    facts: [
+      ['Период', period],
+      ['Операций', String(rows.length)],
+    ],
+    table: { columns: COLUMNS, widths: [105, 250, 70, 74], rows },
+    footer: `Выписка сформирована ${now.toLocaleString('ru-RU', { timeZone: 'Europe/Moscow' })} по данным учёта CarCapital.`,
+    createdAt: now,
+  });
 }

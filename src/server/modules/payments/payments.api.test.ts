@@ -4,6 +4,7 @@ import { SANDBOX_ACQUIRER, WEBHOOK_PATH } from '../../providers/acquiring/sandbo
 import { activeLoan, customerClient } from '../../testing/applicant';
 import { login, nextPhone, runJobs, TEST_ORIGIN, useTestSystem } from '../../testing/test-system';
 import { ledgerProblems } from '../ledger/ledger.service';
+import { pdfText } from '../../testing/pdf-text';
 
 const system = useTestSystem();
 const accrueAll = () => system.money.accrueAll();
@@ -99,6 +100,13 @@ describe('payments', () => {
     expect(paid).toMatchObject({ status: 'succeeded', allocation: { interestKopecks: 80_000, principalKopecks: 420_000, penaltyKopecks: 0, overpaymentKopecks: 0 } });
     const after = await loanOf(api, loanId);
     expect(after.debt).toEqual({ principalKopecks: 580_000, interestKopecks: 0, penaltyKopecks: 0, totalKopecks: 580_000 });
+    const receipt = await api.get(`/api/payments/${first.paymentId}/receipt.pdf`);
+    expect(receipt.headers['content-type']).toBe('application/pdf');
+    const receiptText = (await pdfText(receipt.rawPayload)).join(' ');
+    expect(receiptText).toMatch(/Квитанция об оплате/);
+    expect(receiptText).toMatch(/5 000 ₽/);
+    expect(receiptText).toMatch(/проценты — 800 ₽; основной долг — 4 200 ₽/);
+    expect((await api.get(`/api/loans/${loanId}/closing-certificate.pdf`)).statusCode).toBe(409);
 
     // R8: the smaller principal accrues from the next day: 5 800 ₽ × 0.8 % = 46.40 ₽ a day.
     system.clock.advance(DAY_MS);
@@ -109,6 +117,13 @@ describe('payments', () => {
     const closed = await loanOf(api, loanId);
     expect(closed).toMatchObject({ status: 'closed', debt: { totalKopecks: 0 } });
     expect(closed.schedule[0].status).toBe('paid');
+    const certificate = (await pdfText((await api.get(`/api/loans/${loanId}/closing-certificate.pdf`)).rawPayload)).join(' ');
+    expect(certificate).toMatch(/Справка о погашении задолженности/);
+    expect(certificate).toMatch(/исполнены в полном объёме 6 декабря 2026 г\. Задолженности/);
+    expect(certificate).toMatch(/Всего уплачено:\s+10 846,40 ₽/);
+    const statement = (await pdfText((await api.get('/api/history.pdf?type=payment')).rawPayload)).join(' ');
+    expect(statement).toMatch(/Операций:\s+2/);
+    expect(statement).toMatch(/Платёж картой: зачислен/);
     expect(await ledgerProblems(system.database.db)).toEqual([]);
 
     const texts = (await system.sandboxSms!.list({ phone, limit: 10 })).map((m) => m.text);
@@ -299,7 +314,7 @@ describe('history', () => {
 
     const csv = await api.get('/api/history.csv?type=payout');
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
-    expect(csv.body.split('\r\n')[1]).toMatch(/Выдача займа наличными.*;10000,00;succeeded/);
+    expect(csv.body.split('\r\n')[1]).toMatch(/Выдача займа наличными.*;10000,00;выполнено/);
     expect(loanId).toBeTruthy();
   });
 

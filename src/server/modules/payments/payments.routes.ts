@@ -4,6 +4,7 @@ import { MAX_KOPECKS } from '../../../core/money';
 import { defineRoute, type AnyRouteSpec } from '../../http/routes';
 import { WEBHOOK_PATH } from '../../providers/acquiring/sandbox';
 import { ErrorReply } from '../auth/auth.schemas';
+import { closingCertificatePdf, receiptPdf } from './documents';
 import * as payments from './payments.service';
 
 const idOf = (request: { params: unknown }) => (request.params as { id: string }).id;
@@ -63,6 +64,30 @@ export function paymentRoutes(deps: payments.PaymentDeps): AnyRouteSpec[] {
       auth: 'customer',
       responses: { 200: PaymentReply, 404: ErrorReply },
       handler: ({ actor, request }) => payments.getPayment(deps, actor, idOf(request)),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/payments/:id/receipt.pdf',
+      tag: 'payments',
+      summary: 'The receipt of a credited payment (PDF)',
+      auth: 'customer',
+      responses: { 200: null, 404: ErrorReply, 409: ErrorReply },
+      handler: async ({ actor, request, reply }) => {
+        const { fileName, pdf } = await receiptPdf(deps.db, actor, idOf(request), deps.clock.now());
+        return reply.type('application/pdf').header('content-disposition', `inline; filename="${fileName}"`).send(pdf);
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/loans/:id/closing-certificate.pdf',
+      tag: 'payments',
+      summary: 'The certificate that the loan is repaid (справка о погашении), once it is closed (PDF)',
+      auth: 'customer',
+      responses: { 200: null, 404: ErrorReply, 409: ErrorReply },
+      handler: async ({ actor, request, reply }) => {
+        const { fileName, pdf } = await closingCertificatePdf(deps.db, actor, idOf(request), deps.clock.now());
+        return reply.type('application/pdf').header('content-disposition', `inline; filename="${fileName}"`).send(pdf);
+      },
     }),
     defineRoute({
       method: 'GET',

@@ -4,8 +4,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BlockList } from 'node:net';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { replyJson } from '../../testing/fake-http-server';
-import { expectYooKassaError, replyError, useFakeYooKassa } from '../../testing/fake-yookassa';
-import { freePort } from '../../testing/server-process';
+import {
+  emptyStore,
+  expectOneYooKassaPost,
+  expectYooKassaError,
+  itAppliesYooKassaHttpRules,
+  replyCreated,
+  replyError,
+  useFakeYooKassa,
+  type IdempotentStore,
+} from '../../testing/fake-yookassa';
 import type { CreatePaymentRequest } from './port';
 import {
   createYooKassaAcquiring,
@@ -57,25 +65,13 @@ type StoredPayment = {
   test: boolean;
 };
 
-type FakeState = {
-  byKey: Map<string, StoredPayment>;
-  byId: Map<string, StoredPayment>;
-  created: number;
-  /** The next N POSTs create (or find) the payment, then answer 500: the answer is lost. */
-  failPostsAfterStore: number;
-};
-
-let fake: FakeState;
+let fake: IdempotentStore<StoredPayment>;
 
 function fakeYooKassa(req: IncomingMessage, res: ServerResponse, body: string): void {
   const url = req.url ?? '';
   if (req.method === 'POST' && url === '/v3/payments') {
-    const key = req.headers['idempotence-key'];
-    if (typeof key !== 'string' || key.length === 0) return replyError(res, 400, 'invalid_request', 'Idempotence-Key is missing');
-    if (req.headers['content-type'] !== 'application/json') return replyError(res, 415, 'invalid_request', 'bad content type');
-    let payment = fake.byKey.get(key);
-    if (!payment) {
-      const data = JSON.parse(body) as {
+    return replyCreated(fake, req, res, body, (json): StoredPayment | string => {
+      const data = JSON.parse(json) as {
         amount: StoredPayment['amount'];
         capture: boolean;
         confirmation: { type: string; return_url: string };
@@ -83,9 +79,9 @@ function fakeYooKassa(req: IncomingMessage, res: ServerResponse, body: string): 
         description?: string;
         metadata: Record<string, string>;
       };
-      if (data.capture !== true || data.confirmation.type !== 'redirect') return replyError(res, 400, 'invalid_request', 'unexpected');
+      if (data.capture !== true || data.confirmation.type !== 'redirect') return 'unexpected';
       const id = randomUUID();
-      payment = {
+      return {
         id,
         status: 'pending',
         paid: false,
@@ -99,15 +95,7 @@ function fakeYooKassa(req: IncomingMessage, res: ServerResponse, body: string): 
         refundable: false,
         test: true,
       };
-      fake.byKey.set(key, payment);
-      fake.byId.set(payment.id, payment);
-      fake.created += 1;
-    }
-    if (fake.failPostsAfterStore > 0) {
-      fake.failPostsAfterStore -= 1;
-      return replyError(res, 500, 'internal_server_error', 'Internal server error');
-    }
-    return replyJson(res, payment);
+    });
   }
   const read = /^\/v3\/payments\/([^/?]+)$/.exec(url);
   if (req.method === 'GET' && read) {
@@ -133,7 +121,7 @@ const server = useFakeYooKassa(BASIC, fakeYooKassa);
 const { requests } = server;
 
 beforeEach(() => {
-  fake = { byKey: new Map(), byId: new Map(), created: 0, failPostsAfterStore: 0 };
+  fake = emptyStore();
 });
 
 function provider(extra: Partial<YooKassaAcquiringOptions> = {}) {
@@ -181,15 +169,7 @@ describe('createPayment', () => {
     });
     expect(result).not.toHaveProperty('paidAt');
 
-    expect(requests).toHaveLength(1);
-    const [request] = requests;
-    expect(request?.method).toBe('POST');
-    expect(request?.url).toBe('/v3/payments');
-    expect(request?.headers.authorization).toBe(BASIC);
-    expect(request?.headers['idempotence-key']).toBe(PAYMENT_ID);
-    expect(request?.headers['idempotency-key']).toBeUndefined();
-    expect(request?.headers['content-type']).toBe('application/json');
-    expect(request?.headers.accept).toBe('application/json');
+    const request = expectOneYooKassaPost(requests, '/v3/payments', BASIC, PAYMENT_ID);
     expect(JSON.parse(request?.body ?? '')).toEqual({
       amount: { value: '12345.67', currency: 'RUB' },
       capture: true,
@@ -292,29 +272,22 @@ describe('createPayment', () => {
     expect(result).toEqual({ providerPaymentId: YOO_ID, status: 'canceled', amountKopecks: 1_234_567, confirmationUrl: CONFIRMATION_URL });
   });
 
-  it('maps a server slower than timeoutMs to a retryable timeout', async () => {
-    server.override = (_req, res) => server.later(res, 2000, () => replyJson(res, paymentObject()));
-    const started = Date.now();
-    const error = await expectYooError(provider({ timeoutMs: 200 }).createPayment(REQUEST), true);
-    expect(error.message).toMatch(/no answer within 200 ms/);
-    expect(Date.now() - started).toBeLessThan(1500);
-  });
-
-  it('applies the timeout to a body that trickles in too slowly', async () => {
-    server.override = (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.write(`{"id":"${YOO_ID}",`);
-      server.later(res, 2000, () => res.end('"status":"pending"}'));
-    };
-    const error = await expectYooError(provider({ timeoutMs: 200 }).createPayment(REQUEST), true);
-    expect(error.message).toMatch(/no answer within/);
-  });
-
-  it('maps a refused connection to a retryable network error', async () => {
-    const port = await freePort(); // nothing listens there
-    const error = await expectYooError(provider({ baseUrl: `http://127.0.0.1:${port}/v3` }).createPayment(REQUEST), true);
-    expect(error.message).toMatch(/network error \(ECONNREFUSED\)/);
-    expect(error.message).not.toContain(String(port));
+  itAppliesYooKassaHttpRules({
+    server,
+    user: SHOP_ID,
+    call: (options) => provider(options).createPayment(REQUEST),
+    expectError: expectYooError,
+    okBody: () => paymentObject(),
+    maxResponseBytes: YOOKASSA_ACQUIRING_MAX_RESPONSE_BYTES,
+    atLimit: [
+      'accepts a reply exactly at the size limit',
+      (promise) => expect(promise).resolves.toMatchObject({ providerPaymentId: YOO_ID, status: 'pending' }),
+    ],
+    refusals: [403, 404, 405, 409, 415, 422],
+    notUtf8Body: (() => {
+      const json = Buffer.from(JSON.stringify(paymentObject()));
+      return Buffer.concat([json.subarray(0, 20), Buffer.from([0xc3, 0x28]), json.subarray(20)]);
+    })(),
   });
 
   it('maps a 400 to a non-retryable error with the code and parameter, redacting the description', async () => {
@@ -327,65 +300,12 @@ describe('createPayment', () => {
     expect(error.message).toContain('[redacted]');
   });
 
-  it.each([403, 404, 405, 409, 415, 422])('maps HTTP %i on the POST to non-retryable', async (status) => {
-    server.override = (_req, res) => replyError(res, status, 'forbidden', 'nope');
-    const error = await expectYooError(provider().createPayment(REQUEST), false);
-    expect(error.message).toContain(`HTTP ${status}`);
-  });
-
-  it('maps bad credentials (401) to non-retryable and never repeats the Authorization header', async () => {
-    const wrongSecret = 'wrong_Secret-Value-12345';
-    const wrongBasic = `Basic ${Buffer.from(`${SHOP_ID}:${wrongSecret}`).toString('base64')}`;
-    const error = await expectYooError(provider({ secretKey: wrongSecret }).createPayment(REQUEST), false, [
-      wrongSecret,
-      wrongBasic,
-      wrongBasic.slice('Basic '.length),
-    ]);
-    expect(error.message).toContain('HTTP 401');
-    expect(error.message).toContain('invalid_credentials');
-  });
-
-  it.each([202, 408, 429, 500, 502, 503, 504])('maps HTTP %i to retryable (same key)', async (status) => {
-    server.override = (_req, res) => replyJson(res, { type: 'error', code: 'internal_server_error', retry_after: 1800 }, status);
-    const error = await expectYooError(provider().createPayment(REQUEST), true);
-    expect(error.message).toContain(`HTTP ${status}`);
-  });
-
   it('maps a 500 with a body that is not JSON (or empty) to retryable', async () => {
     server.override = (_req, res) => {
       res.writeHead(500, { 'content-type': 'text/html' });
       res.end(`<html>${SECRET}</html>`);
     };
     await expectYooError(provider().createPayment(REQUEST), true);
-  });
-
-  it('does not follow redirects and treats a 3xx as a non-retryable misconfiguration', async () => {
-    server.override = (_req, res) => {
-      res.writeHead(302, { location: `${server.origin}/elsewhere` });
-      res.end();
-    };
-    const error = await expectYooError(provider().createPayment(REQUEST), false);
-    expect(error.message).toContain('HTTP 302');
-    expect(requests).toHaveLength(1);
-  });
-
-  it('maps a body that is not JSON to a retryable invalid response', async () => {
-    server.override = (_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html' });
-      res.end('<html>Bad Gateway</html>');
-    };
-    const error = await expectYooError(provider().createPayment(REQUEST), true);
-    expect(error.message).toMatch(/invalid response \(not JSON\)/);
-  });
-
-  it('maps a body that is not UTF-8 to a retryable invalid response', async () => {
-    server.override = (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      const json = Buffer.from(JSON.stringify(paymentObject()));
-      res.end(Buffer.concat([json.subarray(0, 20), Buffer.from([0xc3, 0x28]), json.subarray(20)]));
-    };
-    const error = await expectYooError(provider().createPayment(REQUEST), true);
-    expect(error.message).toMatch(/UTF-8/);
   });
 
   it.each([
@@ -415,36 +335,6 @@ describe('createPayment', () => {
     const error = await expectYooError(provider().createPayment(REQUEST), true);
     expect(error.message).toMatch(/invalid response/);
     expect(requests).toHaveLength(1);
-  });
-
-  it('rejects an oversize body announced by Content-Length', async () => {
-    server.override = (_req, res) => {
-      const body = Buffer.alloc(YOOKASSA_ACQUIRING_MAX_RESPONSE_BYTES + 1, 0x20);
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
-      res.end(body);
-    };
-    const error = await expectYooError(provider().createPayment(REQUEST), true);
-    expect(error.message).toMatch(/larger than/);
-  });
-
-  it('rejects an oversize chunked body while streaming', async () => {
-    server.override = (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      const chunk = Buffer.alloc(64 * 1024, 0x20);
-      for (let i = 0; i < 17; i += 1) res.write(chunk);
-      res.end(JSON.stringify(paymentObject()));
-    };
-    const error = await expectYooError(provider().createPayment(REQUEST), true);
-    expect(error.message).toMatch(/larger than/);
-  });
-
-  it('accepts a reply exactly at the size limit', async () => {
-    server.override = (_req, res) => {
-      const json = JSON.stringify(paymentObject());
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(json + ' '.repeat(YOOKASSA_ACQUIRING_MAX_RESPONSE_BYTES - Buffer.byteLength(json)));
-    };
-    await expect(provider().createPayment(REQUEST)).resolves.toMatchObject({ providerPaymentId: YOO_ID, status: 'pending' });
   });
 
   it.each([

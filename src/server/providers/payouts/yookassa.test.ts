@@ -3,8 +3,16 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { replyJson } from '../../testing/fake-http-server';
-import { expectYooKassaError, replyError, useFakeYooKassa } from '../../testing/fake-yookassa';
-import { freePort } from '../../testing/server-process';
+import {
+  emptyStore,
+  expectOneYooKassaPost,
+  expectYooKassaError,
+  itAppliesYooKassaHttpRules,
+  replyCreated,
+  replyError,
+  useFakeYooKassa,
+  type IdempotentStore,
+} from '../../testing/fake-yookassa';
 import type { PayoutRequest } from './port';
 import {
   amountToKopecks,
@@ -50,41 +58,28 @@ type StoredPayout = {
   test: boolean;
 };
 
-type FakeState = {
-  byKey: Map<string, StoredPayout>;
-  byId: Map<string, StoredPayout>;
-  created: number;
+type FakeState = IdempotentStore<StoredPayout> & {
   /** Status of a newly created payout. */
   initialStatus: Status;
   /** Where a pending payout goes once `pendingReads` GETs have answered `pending`. */
   finalStatus: 'succeeded' | 'canceled';
   pendingReads: number;
   cancelReason: string;
-  /** The next N POSTs create (or find) the payout, then answer 500: the answer is lost. */
-  failPostsAfterStore: number;
 };
 
 let fake: FakeState;
 
-function view(payout: StoredPayout): unknown {
-  return { ...payout };
-}
-
 function fakeYooKassa(req: IncomingMessage, res: ServerResponse, body: string): void {
   const url = req.url ?? '';
   if (req.method === 'POST' && url === '/v3/payouts') {
-    const key = req.headers['idempotence-key'];
-    if (typeof key !== 'string' || key.length === 0) return replyError(res, 400, 'invalid_request', 'Idempotence-Key is missing');
-    if (req.headers['content-type'] !== 'application/json') return replyError(res, 415, 'invalid_request', 'bad content type');
-    let payout = fake.byKey.get(key);
-    if (!payout) {
-      const data = JSON.parse(body) as {
+    return replyCreated(fake, req, res, body, (json) => {
+      const data = JSON.parse(json) as {
         amount: StoredPayout['amount'];
         payout_destination_data: { type: string; phone: string; bank_id: string };
         description: string;
         metadata: Record<string, string>;
       };
-      payout = {
+      const payout: StoredPayout = {
         id: `po-${randomUUID()}`,
         status: fake.initialStatus,
         amount: data.amount,
@@ -95,15 +90,8 @@ function fakeYooKassa(req: IncomingMessage, res: ServerResponse, body: string): 
         test: true,
       };
       if (payout.status === 'canceled') payout.cancellation_details = { party: 'payout_network', reason: fake.cancelReason };
-      fake.byKey.set(key, payout);
-      fake.byId.set(payout.id, payout);
-      fake.created += 1;
-    }
-    if (fake.failPostsAfterStore > 0) {
-      fake.failPostsAfterStore -= 1;
-      return replyError(res, 500, 'internal_server_error', 'Internal server error');
-    }
-    return replyJson(res, view(payout));
+      return payout;
+    });
   }
   const read = /^\/v3\/payouts\/([^/?]+)$/.exec(url);
   if (req.method === 'GET' && read) {
@@ -116,7 +104,7 @@ function fakeYooKassa(req: IncomingMessage, res: ServerResponse, body: string): 
         if (payout.status === 'canceled') payout.cancellation_details = { party: 'payout_network', reason: fake.cancelReason };
       }
     }
-    return replyJson(res, view(payout));
+    return replyJson(res, payout);
   }
   if (req.method === 'GET' && url === '/v3/sbp_banks') {
     return replyJson(res, {
@@ -138,14 +126,11 @@ let sleeps: number[] = [];
 beforeEach(() => {
   sleeps = [];
   fake = {
-    byKey: new Map(),
-    byId: new Map(),
-    created: 0,
+    ...emptyStore<StoredPayout>(),
     initialStatus: 'succeeded',
     finalStatus: 'succeeded',
     pendingReads: 0,
     cancelReason: 'general_decline',
-    failPostsAfterStore: 0,
   };
 });
 
@@ -263,15 +248,7 @@ describe('payout', () => {
     expect(result).toEqual({ providerPayoutId: stored?.id, status: 'succeeded' });
     expect(result.providerPayoutId).toMatch(/^po-/);
 
-    expect(requests).toHaveLength(1);
-    const [request] = requests;
-    expect(request?.method).toBe('POST');
-    expect(request?.url).toBe('/v3/payouts');
-    expect(request?.headers.authorization).toBe(BASIC);
-    expect(request?.headers['idempotence-key']).toBe(LOAN_ID);
-    expect(request?.headers['idempotency-key']).toBeUndefined();
-    expect(request?.headers['content-type']).toBe('application/json');
-    expect(request?.headers.accept).toBe('application/json');
+    const request = expectOneYooKassaPost(requests, '/v3/payouts', BASIC, LOAN_ID);
     expect(JSON.parse(request?.body ?? '')).toEqual({
       amount: { value: '12345.67', currency: 'RUB' },
       payout_destination_data: { type: 'sbp', phone: DIGITS, bank_id: BANK },
@@ -384,29 +361,19 @@ describe('payout', () => {
     expect(result).toEqual({ providerPayoutId: 'po-285c0ab7-0003-5000-9000-0e1166498fda', status: 'failed', failureReason: 'unspecified' });
   });
 
-  it('maps a server slower than timeoutMs to a retryable timeout', async () => {
-    server.override = (_req, res) => server.later(res, 2000, () => replyJson(res, payoutObject()));
-    const started = Date.now();
-    const error = await expectYooError(provider({ timeoutMs: 200 }).payout(REQUEST), true);
-    expect(error.message).toMatch(/no answer within 200 ms/);
-    expect(Date.now() - started).toBeLessThan(1500);
-  });
-
-  it('applies the timeout to a body that trickles in too slowly', async () => {
-    server.override = (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.write('{"id":"po-1",');
-      server.later(res, 2000, () => res.end('"status":"succeeded"}'));
-    };
-    const error = await expectYooError(provider({ timeoutMs: 200 }).payout(REQUEST), true);
-    expect(error.message).toMatch(/no answer within/);
-  });
-
-  it('maps a refused connection to a retryable network error', async () => {
-    const port = await freePort(); // nothing listens there
-    const error = await expectYooError(provider({ baseUrl: `http://127.0.0.1:${port}/v3` }).payout(REQUEST), true);
-    expect(error.message).toMatch(/network error \(ECONNREFUSED\)/);
-    expect(error.message).not.toContain(String(port));
+  itAppliesYooKassaHttpRules({
+    server,
+    user: AGENT_ID,
+    call: (options) => provider(options).payout(REQUEST),
+    expectError: expectYooError,
+    okBody: () => payoutObject(),
+    maxResponseBytes: YOOKASSA_MAX_RESPONSE_BYTES,
+    atLimit: [
+      'accepts a reply just under the size limit',
+      (promise) => expect(promise).resolves.toEqual({ providerPayoutId: 'po-285c0ab7-0003-5000-9000-0e1166498fda', status: 'succeeded' }),
+    ],
+    refusals: [403, 404, 405, 415, 422],
+    notUtf8Body: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]),
   });
 
   it('maps a 400 to a non-retryable error with the code and parameter, redacting the description', async () => {
@@ -418,58 +385,6 @@ describe('payout', () => {
     expect(error.message).toContain('parameter payout_destination_data.phone');
     expect(error.message).toContain('[number]');
     expect(error.message).toContain('[redacted]');
-  });
-
-  it.each([403, 404, 405, 415, 422])('maps HTTP %i on the POST to non-retryable', async (status) => {
-    server.override = (_req, res) => replyError(res, status, 'forbidden', 'nope');
-    const error = await expectYooError(provider().payout(REQUEST), false);
-    expect(error.message).toContain(`HTTP ${status}`);
-  });
-
-  it('maps bad credentials (401) to non-retryable and never repeats the Authorization header', async () => {
-    const wrongSecret = 'wrong_Secret-Value-12345';
-    const wrongBasic = `Basic ${Buffer.from(`${AGENT_ID}:${wrongSecret}`).toString('base64')}`;
-    const error = await expectYooError(provider({ secretKey: wrongSecret }).payout(REQUEST), false, [
-      wrongSecret,
-      wrongBasic,
-      wrongBasic.slice('Basic '.length),
-    ]);
-    expect(error.message).toContain('HTTP 401');
-    expect(error.message).toContain('invalid_credentials');
-  });
-
-  it.each([202, 408, 429, 500, 502, 503, 504])('maps HTTP %i to retryable (same key)', async (status) => {
-    server.override = (_req, res) => replyJson(res, { type: 'error', code: 'internal_server_error', retry_after: 1800 }, status);
-    const error = await expectYooError(provider().payout(REQUEST), true);
-    expect(error.message).toContain(`HTTP ${status}`);
-  });
-
-  it('does not follow redirects and treats a 3xx as a non-retryable misconfiguration', async () => {
-    server.override = (_req, res) => {
-      res.writeHead(302, { location: `${server.origin}/elsewhere` });
-      res.end();
-    };
-    const error = await expectYooError(provider().payout(REQUEST), false);
-    expect(error.message).toContain('HTTP 302');
-    expect(requests).toHaveLength(1);
-  });
-
-  it('maps a body that is not JSON to a retryable invalid response', async () => {
-    server.override = (_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html' });
-      res.end('<html>Bad Gateway</html>');
-    };
-    const error = await expectYooError(provider().payout(REQUEST), true);
-    expect(error.message).toMatch(/invalid response \(not JSON\)/);
-  });
-
-  it('maps a body that is not UTF-8 to a retryable invalid response', async () => {
-    server.override = (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]));
-    };
-    const error = await expectYooError(provider().payout(REQUEST), true);
-    expect(error.message).toMatch(/UTF-8/);
   });
 
   it.each([
@@ -488,39 +403,6 @@ describe('payout', () => {
     const error = await expectYooError(provider().payout(REQUEST), true);
     expect(error.message).toMatch(/invalid response/);
     expect(requests).toHaveLength(1);
-  });
-
-  it('rejects an oversize body announced by Content-Length', async () => {
-    server.override = (_req, res) => {
-      const body = Buffer.alloc(YOOKASSA_MAX_RESPONSE_BYTES + 1, 0x20);
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
-      res.end(body);
-    };
-    const error = await expectYooError(provider().payout(REQUEST), true);
-    expect(error.message).toMatch(/larger than/);
-  });
-
-  it('rejects an oversize chunked body while streaming', async () => {
-    server.override = (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      const chunk = Buffer.alloc(64 * 1024, 0x20);
-      for (let i = 0; i < 17; i += 1) res.write(chunk);
-      res.end(JSON.stringify(payoutObject()));
-    };
-    const error = await expectYooError(provider().payout(REQUEST), true);
-    expect(error.message).toMatch(/larger than/);
-  });
-
-  it('accepts a reply just under the size limit', async () => {
-    server.override = (_req, res) => {
-      const json = JSON.stringify(payoutObject());
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(json + ' '.repeat(YOOKASSA_MAX_RESPONSE_BYTES - Buffer.byteLength(json)));
-    };
-    await expect(provider().payout(REQUEST)).resolves.toEqual({
-      providerPayoutId: 'po-285c0ab7-0003-5000-9000-0e1166498fda',
-      status: 'succeeded',
-    });
   });
 
   it.each([

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { replyJson, useFakeHttpServer } from '../../testing/fake-http-server';
-import { freePort } from '../../testing/server-process';
+import { itHandlesBadTransport, replyJson, useFakeHttpServer } from '../../testing/fake-http-server';
 import { SmsDeliveryError, type SmsMessage } from './port';
 import { createSmsRuProvider, SMSRU_MAX_RESPONSE_BYTES } from './smsru';
 
@@ -80,7 +79,7 @@ describe('createSmsRuProvider', () => {
   });
 
   it('keeps a base path prefix and tolerates a trailing slash', async () => {
-    await provider({ baseUrl: `${baseUrl}/proxy/` }).send(MESSAGE);
+    await provider({ baseUrl: `${server.origin}/proxy/` }).send(MESSAGE);
     expect(new URL(requests[0]!.url, server.origin).pathname).toBe('/proxy/sms/send');
   });
 
@@ -98,7 +97,7 @@ describe('createSmsRuProvider', () => {
       return fetch(input, init);
     };
     await provider({ fetchImpl }).send(MESSAGE);
-    expect(calls).toEqual([`${baseUrl}/sms/send`]);
+    expect(calls).toEqual([`${server.origin}/sms/send`]);
   });
 
   it('maps a per-number error to a non-retryable error with a masked phone and redacted vendor text', async () => {
@@ -162,7 +161,7 @@ describe('createSmsRuProvider', () => {
     [302, false],
   ])('maps HTTP %i to retryable=%s without following redirects', async (status, retryable) => {
     server.override = (_req, res) => {
-      res.writeHead(status, { 'content-type': 'text/html', location: `${baseUrl}/elsewhere` });
+      res.writeHead(status, { 'content-type': 'text/html', location: `${server.origin}/elsewhere` });
       res.end(`<html>${status}</html>`);
     };
     const error = await expectDeliveryError(provider().send(MESSAGE), retryable);
@@ -170,32 +169,18 @@ describe('createSmsRuProvider', () => {
     expect(requests).toHaveLength(1);
   });
 
-  it('maps a server slower than timeoutMs to a retryable timeout', async () => {
-    server.override = (_req, res) => server.later(res, 2000, () => replyJson(res, okReply()));
-    const started = Date.now();
-    const error = await expectDeliveryError(provider({ timeoutMs: 200 }).send(MESSAGE), true);
-    expect(error.message).toMatch(/timed out/);
-    expect(Date.now() - started).toBeLessThan(1500);
-  });
-
-  it('applies the timeout to a body that trickles in too slowly', async () => {
-    server.override = (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.write('{"status":"OK",');
-      server.later(res, 2000, () => res.end('"status_code":100}'));
-    };
-    const error = await expectDeliveryError(provider({ timeoutMs: 200 }).send(MESSAGE), true);
-    expect(error.message).toMatch(/timed out/);
-  });
-
-  it('maps a refused connection to a retryable network error', async () => {
-    const port = await freePort(); // nothing listens there
-    const error = await expectDeliveryError(
-      createSmsRuProvider({ apiId: API_ID, baseUrl: `http://127.0.0.1:${port}` }).send(MESSAGE),
-      true,
-    );
-    expect(error.message).toMatch(/network error \(ECONNREFUSED\)/);
-    expect(error.message).not.toContain(String(port));
+  itHandlesBadTransport({
+    server,
+    call: ({ origin, timeoutMs } = {}) =>
+      provider({ ...(origin === undefined ? {} : { baseUrl: origin }), ...(timeoutMs === undefined ? {} : { timeoutMs }) }).send(MESSAGE),
+    failsRetryably: (promise) => expectDeliveryError(promise, true),
+    okBody: () => okReply(),
+    timeoutMessage: /timed out/,
+    maxResponseBytes: SMSRU_MAX_RESPONSE_BYTES,
+    atLimit: [
+      'accepts a reply just under the size limit',
+      (promise) => expect(promise).resolves.toEqual({ providerMessageId: '000000-10000000' }),
+    ],
   });
 
   it('maps invalid JSON to a retryable invalid-response error', async () => {
@@ -219,36 +204,6 @@ describe('createSmsRuProvider', () => {
     server.override = (_req, res) => replyJson(res, payload);
     const error = await expectDeliveryError(provider().send(MESSAGE), true);
     expect(error.message).toMatch(/invalid response/);
-  });
-
-  it('rejects an oversize body announced by Content-Length', async () => {
-    server.override = (_req, res) => {
-      const body = Buffer.alloc(SMSRU_MAX_RESPONSE_BYTES + 1, 0x20);
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
-      res.end(body);
-    };
-    const error = await expectDeliveryError(provider().send(MESSAGE), true);
-    expect(error.message).toMatch(/larger than/);
-  });
-
-  it('rejects an oversize chunked body while streaming', async () => {
-    server.override = (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      const chunk = Buffer.alloc(16 * 1024, 0x20);
-      for (let i = 0; i < 8; i += 1) res.write(chunk);
-      res.end(JSON.stringify(okReply()));
-    };
-    const error = await expectDeliveryError(provider().send(MESSAGE), true);
-    expect(error.message).toMatch(/larger than/);
-  });
-
-  it('accepts a reply just under the size limit', async () => {
-    server.override = (_req, res) => {
-      const json = JSON.stringify(okReply());
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(json + ' '.repeat(SMSRU_MAX_RESPONSE_BYTES - Buffer.byteLength(json)));
-    };
-    await expect(provider().send(MESSAGE)).resolves.toEqual({ providerMessageId: '000000-10000000' });
   });
 
   it('refuses a recipient that is not E.164 without calling SMS.ru or echoing it', async () => {
