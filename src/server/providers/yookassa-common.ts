@@ -148,7 +148,7 @@ function networkErrorCode(error: unknown): string | undefined {
 /** Whether a non-200 status means "outcome unknown or transient": repeat with the same key. */
 export function isRetryableStatus(status: number): boolean {
   // Any 2xx other than 200 (202 "still processing" in particular) means "accepted, outcome unknown".
-  return (status >= 200 && status < 300) || status === 429 || status >= 500;
+  return (status >= 200 && status < 300) || status === 408 || status === 429 || status >= 500;
 }
 
 /** Checks the options (throwing plain Errors that never echo the secret) and binds the credentials. */

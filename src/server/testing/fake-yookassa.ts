@@ -121,7 +121,12 @@ export async function expectYooKassaError<E extends ProviderError>(
  * Asserts that the fake saw exactly one request, a creating POST to `url` as YooKassa documents it:
  * Basic auth, JSON both ways, the key as `Idempotence-Key` (never `Idempotency-Key`). Returns it.
  */
-export function expectOneYooKassaPost(requests: readonly RecordedRequest[], url: string, authorization: string, key: string): RecordedRequest | undefined {
+export function expectOneYooKassaPost(
+  requests: readonly RecordedRequest[],
+  url: string,
+  authorization: string,
+  key: string,
+): RecordedRequest | undefined {
   expect(requests).toHaveLength(1);
   const [request] = requests;
   expect(request?.method).toBe('POST');
