@@ -30,6 +30,7 @@ import { readQuestionnaire } from './modules/applications/applications.service';
 import { sbpNameOf } from './modules/contracts/signing.service';
 import { createHmac } from 'node:crypto';
 import { accrueAll, ACCRUAL_QUEUE } from './modules/servicing/servicing.service';
+import { REMINDER_QUEUE, sendReminders } from './modules/servicing/reminders';
 import { reconcilePayments, RECONCILE_QUEUE } from './modules/payments/payments.service';
 import { createSandboxAcquiring, SANDBOX_NOTIFY_QUEUE, type SandboxAcquiring } from './providers/acquiring/sandbox';
 import type { AcquiringProvider } from './providers/acquiring/port';
@@ -50,7 +51,7 @@ export type System = {
   /** The sandbox acquirer (repayments) and its switches. */
   sandboxAcquiring: SandboxAcquiring;
   /** The periodic money jobs, callable directly (tests, operators). */
-  money: { accrueAll: () => Promise<number>; reconcilePayments: (options?: { olderThanMs?: number }) => Promise<number> };
+  money: { accrueAll: () => Promise<number>; reconcilePayments: (options?: { olderThanMs?: number }) => Promise<number>; sendReminders: () => Promise<number> };
   database: Database;
   jobs: JobQueue;
   clock: Clock;
@@ -201,6 +202,8 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
       ? createYooKassaAcquiring({ shopId: config.acquiring.shopId, secretKey: config.acquiring.secretKey, baseUrl: config.acquiring.baseUrl })
       : sandboxAcquiring;
   const paymentDeps = { db: database.db, clock, random, keys, jobs, logger, acquiring, publicUrl: config.publicUrl, crashpoint };
+  const reminderDeps = { db: database.db, clock, random, keys, jobs, logger, publicUrl: config.publicUrl };
+  jobs.define({ name: REMINDER_QUEUE, handler: async () => void (await sendReminders(reminderDeps)), cron: '15 * * * *', retryLimit: 1 });
   jobs.define({ name: RECONCILE_QUEUE, handler: async () => void (await reconcilePayments(paymentDeps)), cron: '*/10 * * * *', retryLimit: 1 });
   jobs.define({ name: SANDBOX_NOTIFY_QUEUE, handler: (data) => sandboxAcquiring.deliver(data), retryLimit: 10, retryDelaySec: 2, pollingIntervalSec: 0.5, expireInSeconds: config.jobExpireSec });
   await jobs.start({ runWorkers: config.runWorkers });
@@ -231,7 +234,11 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
     sandboxProviders,
     sandboxPayouts,
     sandboxAcquiring,
-    money: { accrueAll: () => accrueAll(servicingDeps), reconcilePayments: (options) => reconcilePayments(paymentDeps, options) },
+    money: {
+      accrueAll: () => accrueAll(servicingDeps),
+      reconcilePayments: (options) => reconcilePayments(paymentDeps, options),
+      sendReminders: () => sendReminders(reminderDeps),
+    },
     database,
     jobs,
     clock,

@@ -346,6 +346,16 @@ export type SandboxAcquiringPaymentsTable = {
   paid_at: Timestamp | null;
 };
 
+export type ContactLogTable = {
+  id: string;
+  customer_id: string;
+  loan_id: string | null;
+  channel: 'sms' | 'email' | 'call';
+  kind: 'due_reminder' | 'collection';
+  ref: string;
+  at: Timestamp;
+};
+
 export type DB = {
   customers: CustomersTable;
   otp_challenges: OtpChallengesTable;
@@ -369,6 +379,7 @@ export type DB = {
   sandbox_card_bindings: SandboxCardBindingsTable;
   payments: PaymentsTable;
   addenda: AddendaTable;
+  contact_log: ContactLogTable;
   acquiring_events: AcquiringEventsTable;
   operations: OperationsTable;
   sandbox_acquiring_payments: SandboxAcquiringPaymentsTable;
