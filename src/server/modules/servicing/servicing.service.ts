@@ -9,7 +9,7 @@ import type { DB, LoansTable } from '../../db/schema';
 import type { Logger } from 'pino';
 import type { Random } from '../../random';
 import { recordOperation } from '../history/operations';
-import { accounts, balance, post } from '../ledger/ledger.service';
+import { accounts, post } from '../ledger/ledger.service';
 
 /**
  * Servicing an active loan: what is owed today, the daily accrual job, and the cost meter
@@ -28,13 +28,17 @@ export type LoanRow = Selectable<LoansTable>;
 
 export type LedgerDebt = { principalKopecks: number; interestKopecks: number; penaltyKopecks: number };
 
-export async function ledgerDebt(db: Kysely<DB> | Transaction<DB>, loanId: string): Promise<LedgerDebt> {
-  const [principalKopecks, interestKopecks, penaltyKopecks] = await Promise.all([
-    balance(db, accounts.loanPrincipal(loanId).id),
-    balance(db, accounts.loanInterest(loanId).id),
-    balance(db, accounts.loanPenalty(loanId).id),
-  ]);
-  return { principalKopecks, interestKopecks, penaltyKopecks };
+/** The loan's receivables and, when asked, the customer's held overpayment: one query. */
+export async function ledgerDebt(db: Kysely<DB> | Transaction<DB>, loanId: string, customerId?: string): Promise<LedgerDebt & { overpaymentKopecks: number }> {
+  const ids = {
+    principal: accounts.loanPrincipal(loanId).id,
+    interest: accounts.loanInterest(loanId).id,
+    penalty: accounts.loanPenalty(loanId).id,
+    overpayment: customerId ? accounts.customerOverpayment(customerId).id : '',
+  };
+  const rows = await db.selectFrom('ledger_accounts').select(['id', 'balance_kopecks']).where('id', 'in', Object.values(ids).filter(Boolean)).execute();
+  const of = (id: string) => rows.find((row) => row.id === id)?.balance_kopecks ?? 0;
+  return { principalKopecks: of(ids.principal), interestKopecks: of(ids.interest), penaltyKopecks: of(ids.penalty), overpaymentKopecks: of(ids.overpayment) };
 }
 
 const stateOf = (loan: LoanRow, principalKopecks: number): AccrualState => ({
@@ -130,8 +134,7 @@ export type ServicingView = {
 export async function servicingView(db: Kysely<DB>, loan: LoanRow, today: BusinessDate): Promise<ServicingView> {
   const quote = loan.quote as Quote;
   const terms = termsOf(quote);
-  const posted = await ledgerDebt(db, loan.id);
-  const overpaymentKopecks = await balance(db, accounts.customerOverpayment(loan.customer_id).id);
+  const { overpaymentKopecks, ...posted } = await ledgerDebt(db, loan.id, loan.customer_id);
   let state = stateOf(loan, posted.principalKopecks);
   const debt = { ...posted };
   if (loan.status === 'active' && loan.accrued_through && loan.accrued_through < today) {
@@ -189,7 +192,7 @@ function scheduleView(quote: Quote, loan: LoanRow, principalPaid: number, today:
 
 /** The debt split the legal order needs, from the ledger after accrual (inside a transaction). */
 export async function debtForAllocation(trx: Transaction<DB>, loan: LoanRow, today: BusinessDate): Promise<Debt> {
-  const debt = await ledgerDebt(trx, loan.id);
+  const { overpaymentKopecks: _overpayment, ...debt } = await ledgerDebt(trx, loan.id);
   const overdue = overduePrincipal(termsOf(loan.quote as Quote), stateOf(loan, debt.principalKopecks), addDays(today, 0));
   return { ...debt, overduePrincipalKopecks: today > loan.due_date ? debt.principalKopecks : overdue };
 }
