@@ -152,14 +152,33 @@ export type ApplicationPatch = PartialQuestionnaire & Partial<LoanFields>;
 
 export type PayoutType = 'cash' | 'sbp' | 'card' | 'wallet';
 export type Bank = { id: string; name: string };
-/** `POST /api/applications/:id/payout-method`: either the bank list (СБП) or ready to sign. */
+/**
+ * `POST /api/applications/:id/payout-method`: the bank list (СБП), the acquirer's card page to go to
+ * (card), or ready to sign (cash, СБП with the bank, wallet).
+ */
 export type PayoutChoice = {
-  type: string;
-  next: 'sign' | 'choose_bank';
+  type: PayoutType;
+  next: 'sign' | 'choose_bank' | 'card_page';
   banks?: Bank[];
   bank?: string;
   recipientName?: string;
+  hostedPageUrl?: string;
+  walletMasked?: string;
 };
+export type PayoutMethodBody = { type: PayoutType; bankId?: string; walletNumber?: string };
+/** A card goes `awaiting_card` (acquirer's page) → `awaiting_hold` (amount to confirm) → `ready`. */
+export type PayoutMethodState = 'awaiting_card' | 'awaiting_hold' | 'ready';
+/** The chosen payout method; `problem` says why a card cannot go on (the bank declined it). */
+export type PayoutMethod = {
+  type: PayoutType;
+  state: PayoutMethodState;
+  bank?: string;
+  maskedPan?: string;
+  walletMasked?: string;
+  problem?: string;
+};
+/** `GET /api/applications/:id/payout-method`: what can be chosen and what was. */
+export type PayoutMethods = { available: PayoutType[]; method: PayoutMethod | null };
 export type ContractKeyFacts = {
   amountKopecks: number;
   pskPercent: number;
@@ -242,8 +261,12 @@ export const api = {
   grantConsents: (id: string, kinds: ConsentKind[]) =>
     request<Application>('POST', `/api/applications/${encodeURIComponent(id)}/consents`, { kinds }),
   submitApplication: (id: string) => request<Application>('POST', `/api/applications/${encodeURIComponent(id)}/submit`, {}),
-  choosePayoutMethod: (id: string, body: { type: PayoutType; bankId?: string }) =>
+  payoutMethods: (id: string) => request<PayoutMethods>('GET', `/api/applications/${encodeURIComponent(id)}/payout-method`),
+  choosePayoutMethod: (id: string, body: PayoutMethodBody) =>
     request<PayoutChoice>('POST', `/api/applications/${encodeURIComponent(id)}/payout-method`, body),
+  /** The amount held on the card, in rubles as typed («7,43»). */
+  confirmCard: (id: string, amount: string) =>
+    request<PayoutMethod & { next: 'sign' }>('POST', `/api/applications/${encodeURIComponent(id)}/payout-method/card/confirm`, { amount }),
   contract: (id: string) => request<Contract>('GET', `/api/applications/${encodeURIComponent(id)}/contract`),
   requestSigningCode: (id: string) => request<OtpSent>('POST', `/api/applications/${encodeURIComponent(id)}/sign/otp`, {}),
   sign: (id: string, code: string) => request<Signed>('POST', `/api/applications/${encodeURIComponent(id)}/sign`, { code }),

@@ -6,8 +6,11 @@ import type { FieldPath } from '../../lib/questionnaire-form';
 /** The element id of a questionnaire field: `passport.series` → `q-passport-series`. */
 export const fieldId = (path: string): string => `q-${path.replace(/\./g, '-')}`;
 
-type FieldProps = {
-  path: FieldPath;
+type FieldProps = (
+  | { path: FieldPath; id?: never }
+  /** A field outside the questionnaire names its control's id itself. */
+  | { id: string; path?: never }
+) & {
   label: string;
   hint?: string | undefined;
   error?: string | undefined;
@@ -21,8 +24,8 @@ type FieldProps = {
  * A labelled field: the label (with «необязательно» for optional ones), the control, a hint and the
  * error, both linked to the control by `aria-describedby`; the error also sets `aria-invalid`.
  */
-export const Field = ({ path, label, hint, error, optional = false, class: className, children }: FieldProps) => {
-  const id = fieldId(path);
+export const Field = ({ path, id: ownId, label, hint, error, optional = false, class: className, children }: FieldProps) => {
+  const id = ownId ?? fieldId(path as FieldPath);
   const hintId = hint ? `${id}-hint` : '';
   const errorId = error ? `${id}-error` : '';
   const describedBy = [hintId, errorId].filter(Boolean).join(' ') || undefined;
