@@ -25,6 +25,23 @@ export function createFakeClock(start: Date | string = '2026-11-25T09:00:00Z'): 
   };
 }
 
+/**
+ * Real time plus an offset that only moves forward: the development "time machine" that lets a
+ * demo or a browser journey see tomorrow's interest, a due date, an overdue loan. Never in production.
+ */
+export type OffsetClock = Clock & { advance: (ms: number) => void; offsetMs: () => number };
+
+export function createOffsetClock(base: Clock = systemClock): OffsetClock {
+  let offset = 0;
+  return {
+    now: () => new Date(base.now().getTime() + offset),
+    advance: (ms) => {
+      if (ms > 0) offset += ms;
+    },
+    offsetMs: () => offset,
+  };
+}
+
 export const SECOND_MS = 1000;
 export const MINUTE_MS = 60 * SECOND_MS;
 export const HOUR_MS = 60 * MINUTE_MS;

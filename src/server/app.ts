@@ -5,7 +5,7 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Clock } from '../core/clock';
+import type { Clock, OffsetClock } from '../core/clock';
 import type { Config } from './config';
 import type { Keys } from './crypto';
 import type { DB } from './db/schema';
@@ -50,6 +50,8 @@ export type AppDeps = {
   /** Set when payouts go through the sandbox: its acquirer card page is then served here. */
   sandboxCardPage?: SandboxPayouts | null;
   acquiring: AcquiringProvider;
+  /** Development only: the clock POST /api/dev/clock moves. */
+  devClock?: OffsetClock | null;
   /** Set when repayments go through the sandbox acquirer: its payment page is then served here. */
   sandboxAcquiring?: SandboxAcquiring | null;
   crashpoint: (name: string) => void;
@@ -127,7 +129,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...paymentRoutes(paymentDeps),
     ...prolongationRoutes({ ...paymentDeps, auth: authDeps }),
     ...historyRoutes({ db: deps.db, clock: deps.clock }),
-    ...(devSms && deps.sandboxSms ? devRoutes({ sandboxSms: deps.sandboxSms }) : []),
+    ...(devSms && deps.sandboxSms ? devRoutes({ sandboxSms: deps.sandboxSms, devClock: deps.devClock ?? null }) : []),
   ];
   registerRoutes(app, routes, requireCustomer);
   registerSandboxPages(app, { payouts: deps.sandboxCardPage ?? null, acquiring: deps.sandboxAcquiring ?? null });

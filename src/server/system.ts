@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { systemClock, type Clock } from '../core/clock';
+import { createOffsetClock, systemClock, type Clock } from '../core/clock';
 import { buildApp, DEFAULT_WEB_ROOT } from './app';
 import type { Config } from './config';
 import { deriveKeys, randomToken } from './crypto';
@@ -91,7 +91,9 @@ function resolveAppSecret(config: Config): string {
 
 export async function startSystem(config: Config, overrides: SystemOverrides = {}): Promise<System> {
   const logger = overrides.logger ?? createLogger({ level: config.logLevel });
-  const clock = overrides.clock ?? systemClock;
+  // Outside production, with the dev tools on, time can be moved forward (POST /api/dev/clock).
+  const devClock = !overrides.clock && config.devToolsEnabled ? createOffsetClock(systemClock) : null;
+  const clock = overrides.clock ?? devClock ?? systemClock;
   const random = overrides.random ?? cryptoRandom;
   // Pricing first: a catalogue that breaks the law stops the start before anything is opened.
   const pricing = loadPricing({ ...config.pricing, clock });
@@ -220,6 +222,7 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
     sandboxSms,
     payouts,
     sandboxCardPage: payouts === sandboxPayouts ? sandboxPayouts : null,
+    devClock,
     acquiring,
     sandboxAcquiring: acquiring === sandboxAcquiring ? sandboxAcquiring : null,
     crashpoint,
