@@ -15,6 +15,8 @@ export type PayoutMethodRow = Selectable<PayoutMethodsTable>;
 export type PayoutDetails = {
   bankId?: string;
   bankName?: string;
+  /** СБП: the holder's name as the bank reported it («Имя Отчество Ф.»). */
+  recipientName?: string;
   bindingId?: string;
   cardToken?: string;
   maskedPan?: string;
@@ -65,6 +67,7 @@ export function publicView(row: PayoutMethodRow) {
     type: row.type,
     state: row.state,
     ...(details.bankName ? { bank: details.bankName } : {}),
+    ...(details.recipientName ? { recipientName: details.recipientName } : {}),
     ...(details.maskedPan ? { maskedPan: details.maskedPan } : {}),
     ...(details.walletMasked ? { walletMasked: details.walletMasked } : {}),
   };

@@ -79,6 +79,13 @@ describe('signing and payout', () => {
     expect(list.banks.map((b: { name: string }) => b.name)).toContain('Сбербанк');
     const chosen = await api.post(`/api/applications/${id}/payout-method`, { type: 'sbp', bankId: '100000000111' });
     expect(chosen.json()).toMatchObject({ next: 'sign', bank: 'Сбербанк', recipientName: 'Мария Петровна И.' });
+    // Reopened later (a reload), the chosen method still says who receives the money.
+    expect((await api.get(`/api/applications/${id}/payout-method`)).json().method).toEqual({
+      type: 'sbp',
+      state: 'ready',
+      bank: 'Сбербанк',
+      recipientName: 'Мария Петровна И.',
+    });
     const contract = (await api.get(`/api/applications/${id}/contract`)).json();
     expect(contract.text).toMatch(/через СБП на счёт заёмщика в банке «Сбербанк»/);
   });

@@ -22,6 +22,7 @@ const MethodView = z.object({
   type: z.enum(PAYOUT_TYPES),
   state: z.enum(['awaiting_card', 'awaiting_hold', 'ready']),
   bank: z.string().optional(),
+  recipientName: z.string().optional(),
   maskedPan: z.string().optional(),
   walletMasked: z.string().optional(),
   problem: z.string().optional(),

@@ -118,7 +118,7 @@ export async function choosePayoutMethod(deps: SigningDeps, actor: auth.Actor, i
           fields: { bankId: 'Счёт в этом банке оформлен не на ваше имя. Выберите банк, где счёт открыт на вас.' },
         });
       }
-      await saveMethod(deps, actor, row.id, 'sbp', { bankId: bank.id, bankName: bank.name }, 'ready');
+      await saveMethod(deps, actor, row.id, 'sbp', { bankId: bank.id, bankName: bank.name, recipientName: recipient }, 'ready');
       return { type: 'sbp', next: 'sign', bank: bank.name, recipientName: recipient };
     }
 
