@@ -53,6 +53,18 @@ describe('createYooKassaClient', () => {
     expect(error.message).toContain('got [redacted]');
   });
 
+  it('redacts the words the caller passes for one call, ignoring case and е/ё, longest first', async () => {
+    const description = 'Recipient ИВАНОВ-ПЕТРОВ Семен (иванов, Семён) rejected; see ivanov';
+    const yookassa = client({ redactEncodedCredentials: false, description });
+    const answer = await yookassa.exchange('call', 'POST', '/things', { json: {}, idempotenceKey: 'k-1' });
+    const error = yookassa.httpError('call', answer, undefined, ['Иванов', 'Иванов-Петров', 'Семён', 'Ivanov', 'a.*']);
+    expect(error.message).toBe('yookassa: call: HTTP 400 (invalid_request; Recipient [redacted] [redacted] ([redacted], [redacted]) rejected; see [redacted])');
+    expect(error.retryable).toBe(false);
+    // Without words only the credentials and numbers are redacted; one-letter words are not hidden.
+    expect(yookassa.httpError('call', answer).message).toContain('ИВАНОВ-ПЕТРОВ Семен');
+    expect(yookassa.httpError('call', answer, undefined, ['R', 'e']).message).toContain('Recipient ИВАНОВ');
+  });
+
   it('names the user option in its configuration errors', () => {
     const options = { userLabel: 'testId', secretKey: SECRET, maxResponseBytes: 1, redactEncodedCredentials: true };
     const error = (message: string, retryable: boolean) => new TestError(message, retryable);

@@ -26,8 +26,9 @@ import { InvalidResponse, readBodyLimited } from './http-body';
  *   `parameter` and the `description` after redaction;
  * - a 200 body that is not JSON or not of the expected shape → a retryable "invalid response";
  * - redaction of vendor text: the secret key, the Authorization header (and, where the adapter asks,
- *   its base64 credentials alone) and the user name become `[redacted]`, digit runs `[number]`,
- *   control characters spaces, at most 200 characters;
+ *   its base64 credentials alone) and the user name become `[redacted]`, and so do the words the
+ *   adapter passes for one call (a person's name: matched ignoring case and е/ё); digit runs become
+ *   `[number]`, control characters spaces; at most 200 characters;
  * - amounts: integer kopecks ↔ YooKassa's `"1234.56"` strings, by string manipulation only (LED-1);
  *   an amount in an answer that is not of that form → a retryable "invalid response (amount)";
  * - idempotence keys: 1–64 printable ASCII characters (the 64 is not confirmed by the docs).
@@ -106,8 +107,11 @@ export type YooKassaAnswer = { status: number; text: string | undefined };
 export type YooKassaClient<E extends ProviderError> = {
   /** One HTTP exchange under the deadline. Only transport-level failures throw here. */
   exchange(what: string, method: 'GET' | 'POST', path: string, body?: { json: unknown; idempotenceKey: string }): Promise<YooKassaAnswer>;
-  /** The error for a non-200 answer; `retryable` defaults to the status rule. */
-  httpError(what: string, answer: YooKassaAnswer, retryable?: boolean): E;
+  /**
+   * The error for a non-200 answer; `retryable` defaults to the status rule. `alsoRedact`: words of
+   * this call that vendor text must not repeat (a person's name), besides the credentials.
+   */
+  httpError(what: string, answer: YooKassaAnswer, retryable?: boolean, alsoRedact?: readonly string[]): E;
   /** A 200 body as JSON of the given shape, or a retryable invalid response. */
   parseJson<T>(what: string, text: string | undefined, schema: z.ZodType<T>): T;
   /** An amount from an answer in kopecks, or a retryable invalid response. */
@@ -145,6 +149,17 @@ function networkErrorCode(error: unknown): string | undefined {
   return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? code : undefined;
 }
 
+/**
+ * One pattern for the words to hide (≥ 2 letters, longest first), ignoring case and е/ё, or
+ * undefined when there are none.
+ */
+function wordsPattern(words: readonly string[]): RegExp | undefined {
+  const parts = [...new Set(words.map((word) => word.normalize('NFC')).filter((word) => word.length >= 2))]
+    .sort((a, b) => b.length - a.length)
+    .map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/[её]/giu, '[её]'));
+  return parts.length > 0 ? new RegExp(parts.join('|'), 'giu') : undefined;
+}
+
 /** Whether a non-200 status means "outcome unknown or transient": repeat with the same key. */
 export function isRetryableStatus(status: number): boolean {
   // Any 2xx other than 200 (202 "still processing" in particular) means "accepted, outcome unknown".
@@ -168,12 +183,13 @@ export function createYooKassaClient<E extends ProviderError>(options: YooKassaC
   const authorization = `Basic ${credentials}`;
   const secrets = [secretKey, authorization, ...(options.redactEncodedCredentials ? [credentials] : []), user];
 
-  /** Vendor text may echo request data: strip credentials and anything that looks like a number. */
-  function redact(text: string): string {
+  /** Vendor text may echo request data: strip credentials, the call's words and anything that looks like a number. */
+  function redact(text: string, words: RegExp | undefined): string {
     let out = text;
     for (const secret of secrets) {
       if (secret.length >= 4) out = out.split(secret).join('[redacted]');
     }
+    if (words) out = out.normalize('NFC').replace(words, '[redacted]');
     out = out.replace(/\+?\d[\d\s()-]{3,}\d/g, '[number]');
     out = out.replace(/\p{Cc}+/gu, ' ').trim();
     return out.length > MAX_VENDOR_TEXT_LENGTH ? `${out.slice(0, MAX_VENDOR_TEXT_LENGTH)}…` : out;
@@ -214,7 +230,13 @@ export function createYooKassaClient<E extends ProviderError>(options: YooKassaC
     }
   }
 
-  function httpError(what: string, answer: YooKassaAnswer, retryable = isRetryableStatus(answer.status)): E {
+  function httpError(
+    what: string,
+    answer: YooKassaAnswer,
+    retryable = isRetryableStatus(answer.status),
+    alsoRedact: readonly string[] = [],
+  ): E {
+    const words = wordsPattern(alsoRedact);
     let detail = '';
     if (answer.text) {
       let parsed: z.infer<typeof errorBodySchema> | undefined;
@@ -228,9 +250,10 @@ export function createYooKassaClient<E extends ProviderError>(options: YooKassaC
         const parts: string[] = [];
         if (parsed.code && YOOKASSA_CODE.test(parsed.code)) parts.push(parsed.code);
         if (parsed.parameter && /^[A-Za-z0-9_.[\]]{1,100}$/.test(parsed.parameter)) parts.push(`parameter ${parsed.parameter}`);
-        const description = parsed.description ? redact(parsed.description) : '';
+        const description = parsed.description ? redact(parsed.description, words) : '';
         if (description) parts.push(description);
-        if (parts.length > 0) detail = ` (${parts.join('; ')})`;
+        // The code and parameter are machine words, but they must not spell a hidden word either.
+        if (parts.length > 0) detail = ` (${words ? parts.join('; ').replace(words, '[redacted]') : parts.join('; ')})`;
       }
     }
     return error(`${what}: HTTP ${answer.status}${detail}`, retryable);

@@ -14,7 +14,8 @@ import {
 
 /**
  * Test helper: what the fake YooKassa (API v3) of the payouts and the acquiring adapter tests have
- * in common. Each test file keeps its own fake of the endpoints it uses (payouts, payments).
+ * in common. Each test file keeps its own fake of the endpoints it uses (payouts and personal data,
+ * payments).
  *
  * `itAppliesYooKassaHttpRules` registers the cases of the HTTP rules both adapters share
  * (../providers/yookassa-common.ts) for one adapter call that creates something (a POST with an
@@ -118,8 +119,8 @@ export async function expectYooKassaError<E extends ProviderError>(
 }
 
 /**
- * Asserts that the fake saw exactly one request, a creating POST to `url` as YooKassa documents it:
- * Basic auth, JSON both ways, the key as `Idempotence-Key` (never `Idempotency-Key`). Returns it.
+ * Asserts that the fake saw exactly one request, a creating POST to `url` as YooKassa documents it
+ * (see expectYooKassaPost). Returns it.
  */
 export function expectOneYooKassaPost(
   requests: readonly RecordedRequest[],
@@ -128,7 +129,19 @@ export function expectOneYooKassaPost(
   key: string,
 ): RecordedRequest | undefined {
   expect(requests).toHaveLength(1);
-  const [request] = requests;
+  return expectYooKassaPost(requests[0], url, authorization, key);
+}
+
+/**
+ * Asserts that `request` is a creating POST to `url` as YooKassa documents it: Basic auth, JSON both
+ * ways, the key as `Idempotence-Key` (never `Idempotency-Key`). Returns it.
+ */
+export function expectYooKassaPost(
+  request: RecordedRequest | undefined,
+  url: string,
+  authorization: string,
+  key: string,
+): RecordedRequest | undefined {
   expect(request?.method).toBe('POST');
   expect(request?.url).toBe(url);
   expect(request?.headers.authorization).toBe(authorization);

@@ -90,6 +90,32 @@ describe('signing and payout', () => {
     expect(contract.text).toMatch(/через СБП на счёт заёмщика в банке «Сбербанк»/);
   });
 
+  it('with a provider that checks the holder at payout time, the bank is accepted now and a mismatch fails the payout', async () => {
+    const payouts = system.sandboxPayouts as { sbpRecipientCheck: string; sbpRecipientName: unknown; payout: unknown };
+    const original = { check: payouts.sbpRecipientCheck, lookup: payouts.sbpRecipientName, payout: payouts.payout };
+    let lookups = 0;
+    payouts.sbpRecipientCheck = 'at_payout';
+    payouts.sbpRecipientName = async () => {
+      lookups += 1;
+      return '';
+    };
+    payouts.payout = async () => ({ providerPayoutId: 'p-1', status: 'failed', failureReason: 'recipient_check_failed' });
+    try {
+      const { api, id, phone } = await approved();
+      const chosen = await api.post(`/api/applications/${id}/payout-method`, { type: 'sbp', bankId: MISMATCH_BANK_ID });
+      expect(chosen.json()).toEqual({ type: 'sbp', next: 'sign', bank: 'Банк-несовпадение (тест)' });
+      expect(lookups).toBe(0);
+      await requestSigningCode(api, id);
+      const signed = await api.post(`/api/applications/${id}/sign`, { code: await lastCodeFor(system, phone) });
+      await runJobs(system);
+      expect((await api.get(`/api/loans/${signed.json().loanId}`)).json().status).toBe('payout_failed');
+      const payout = await system.database.db.selectFrom('payouts').select('last_error').executeTakeFirstOrThrow();
+      expect(payout.last_error).toBe('provider refused: recipient_check_failed');
+    } finally {
+      Object.assign(payouts, { sbpRecipientCheck: original.check, sbpRecipientName: original.lookup, payout: original.payout });
+    }
+  });
+
   it('СБП refuses an account in someone else\u2019s name (R13)', async () => {
     const { api, id } = await approved();
     const response = await api.post(`/api/applications/${id}/payout-method`, { type: 'sbp', bankId: MISMATCH_BANK_ID });

@@ -108,6 +108,12 @@ export async function choosePayoutMethod(deps: SigningDeps, actor: auth.Actor, i
       if (!input.bankId) return { type: 'sbp', next: 'choose_bank', banks };
       const bank = banks.find((b) => b.id === input.bankId);
       if (!bank) throw new AppError('validation_failed', undefined, { fields: { bankId: 'Выберите банк из списка.' } });
+      if (deps.payouts.sbpRecipientCheck === 'at_payout') {
+        // The provider checks the holder against the borrower's name with the payout itself and
+        // refuses a payout to someone else's account (the loan then shows payout_failed).
+        await saveMethod(deps, actor, row.id, 'sbp', { bankId: bank.id, bankName: bank.name }, 'ready');
+        return { type: 'sbp', next: 'sign', bank: bank.name };
+      }
       const recipient = await provided(
         () => deps.payouts.sbpRecipientName(actor.phone, bank.id),
         'Не удалось проверить счёт в СБП. Попробуйте ещё раз или выберите другой банк.',

@@ -236,7 +236,11 @@ export function createDisburseHandler(deps: LoanDeps) {
         idempotencyKey: loan.id,
         type: method.type,
         amountKopecks: loan.amount_kopecks,
-        recipient: { phone, fullName: [q.lastName, q.firstName, q.middleName].filter(Boolean).join(' ') },
+        recipient: {
+          phone,
+          fullName: [q.lastName, q.firstName, q.middleName].filter(Boolean).join(' '),
+          name: { lastName: q.lastName ?? '', firstName: q.firstName ?? '', middleName: q.middleName },
+        },
         ...payoutDestination(deps.keys, method),
       });
     } catch (error) {

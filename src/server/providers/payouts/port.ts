@@ -20,7 +20,7 @@ export type PayoutRequest = {
   idempotencyKey: string;
   type: PayoutType;
   amountKopecks: number;
-  recipient: { phone: string; fullName: string };
+  recipient: { phone: string; fullName: string; name: PersonName };
   /** For СБП: the bank chosen by the borrower. */
   bankId?: string;
   /** For a card: the acquirer's token of the confirmed card (we never hold the number). */
@@ -71,6 +71,12 @@ export type PayoutProvider = {
   /** The methods this provider can both check and pay; the others are refused before signing. */
   readonly types: readonly PayoutType[];
   sbpBanks: () => Promise<SbpBank[]>;
+  /**
+   * How the СБП holder is checked (R13): 'lookup' — `sbpRecipientName` answers before signing;
+   * 'at_payout' — the provider checks the name it is given with the payout and refuses it
+   * (a failed PayoutResult, reason `recipient_check_failed`) when the holder is someone else.
+   */
+  readonly sbpRecipientCheck: 'lookup' | 'at_payout';
   /** The account holder's name as the bank reports it for this phone (СБП lookup). */
   sbpRecipientName: (phone: string, bankId: string) => Promise<string>;
   cards?: CardPayouts;

@@ -105,6 +105,7 @@ export function createSandboxPayouts(deps: {
   return {
     name: 'payouts-sandbox',
     types: ['card', 'sbp', 'wallet', 'cash'],
+    sbpRecipientCheck: 'lookup',
     calls: () => calls,
     cards: {
       async startBinding({ reference, returnUrl }) {
