@@ -187,5 +187,18 @@ function toAppError(error: FastifyError | AppError): AppError {
   if (error.statusCode === 405) return new AppError('not_found');
   if (error.statusCode === 503) return new AppError('service_unavailable');
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return new AppError('validation_failed');
+  if (databaseUnavailable(error)) return new AppError('service_unavailable', undefined, { retryAfterSec: 5 });
   return new AppError('internal');
+}
+
+/**
+ * The database is restarting or unreachable: the request can be repeated in a moment (503 with
+ * Retry-After), and nothing was half-written — every change is one transaction.
+ */
+function databaseUnavailable(error: { code?: unknown; message?: unknown }): boolean {
+  const code = typeof error.code === 'string' ? error.code : '';
+  // 57P01–57P03: admin shutdown, crash shutdown, cannot connect now; 08xxx: connection exceptions.
+  if (/^(57P0[1-3]|08\d{3}|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)$/.test(code)) return true;
+  const message = typeof error.message === 'string' ? error.message : '';
+  return /Connection terminated|connection timeout|Client has encountered a connection error|the database system is (starting up|shutting down)/i.test(message);
 }

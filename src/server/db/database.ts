@@ -44,6 +44,9 @@ export async function openPostgres(connectionString: string, options: { max?: nu
   });
   // An idle client that loses its server (restart) must not crash the process.
   pool.on('error', () => undefined);
+  // A checked-out client whose server goes away (a restart) must not crash the process either; the
+  // query fails, the pool drops the client on release.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
     kind: 'postgres',

@@ -59,9 +59,13 @@ export function createJobQueue(database: Database, logger: Logger, options: { ma
       await boss.complete(definition.name, job.id);
     } catch (error) {
       logger.warn({ err: error, queue: definition.name, jobId: job.id }, 'job failed; will retry');
-      await boss.fail(definition.name, job.id, { message: String((error as Error).message ?? error) });
+      // The database may be gone: the job then expires and is retried by maintenance.
+      await boss.fail(definition.name, job.id, { message: String((error as Error).message ?? error) }).catch((failError: unknown) =>
+        logger.error({ err: failError, queue: definition.name, jobId: job.id }, 'could not record the job failure'),
+      );
     }
   }
+  const loops: Promise<void>[] = [];
 
   return {
     define(definition) {
@@ -82,14 +86,24 @@ export function createJobQueue(database: Database, logger: Logger, options: { ma
         });
         if (definition.cron) await boss.schedule(definition.name, definition.cron, {}, { tz: 'Europe/Moscow' });
         if (runWorkers) {
-          await boss.work(
-            definition.name,
-            { batchSize: 5, pollingIntervalSeconds: definition.pollingIntervalSec ?? 1 },
-            async (jobs) => {
-              // Side by side, each settled on its own: a failing job must not fail (and retry) the
-              // others of its batch, and one slow provider call must not hold the rest up.
-              await Promise.all(jobs.map((job) => settle(definition, job)));
-            },
+          // Our own polling loop: pg-boss 10 work() leaves its complete/fail promises unhandled, so a
+          // database restart would crash the process (timgit/pg-boss#577); settle() records each job.
+          const intervalMs = (definition.pollingIntervalSec ?? 1) * 1000;
+          loops.push(
+            (async () => {
+              while (started) {
+                try {
+                  const jobs = await boss.fetch<unknown>(definition.name, { batchSize: 5 });
+                  if (jobs.length) {
+                    await Promise.all(jobs.map((job) => settle(definition, job)));
+                    continue;
+                  }
+                } catch (error) {
+                  logger.error({ err: error, queue: definition.name }, 'job queue error');
+                }
+                await new Promise((r) => setTimeout(r, intervalMs));
+              }
+            })(),
           );
         }
       }
@@ -98,6 +112,7 @@ export function createJobQueue(database: Database, logger: Logger, options: { ma
     async stop() {
       if (!started) return;
       started = false;
+      await Promise.all(loops.splice(0));
       await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
     },
 

@@ -120,7 +120,7 @@ describe('payments under real concurrency (PostgreSQL)', () => {
       expect(await db.selectFrom('sandbox_acquiring_payments').select('id').execute()).toHaveLength(1);
       expect((await db.selectFrom('payments').select('status').executeTakeFirstOrThrow()).status).toBe('created');
 
-      // The dead request's hold on the intent runs out (30 s); the borrower presses «Оплатить» again.
+      // The dead request's hold on the intent runs out (15 s); the borrower presses «Оплатить» again.
       await db.updateTable('payments').set({ claimed_until: null }).execute();
       const second = await startServerProcess({ ...env, CRASHPOINTS: 'payment.before_commit' });
       const again = httpClient(second.url, client.cookie());

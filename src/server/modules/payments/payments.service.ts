@@ -32,7 +32,7 @@ import { applyAddendum, voidAddendum } from '../servicing/prolongation.service';
 
 export const RECONCILE_QUEUE = 'payments.reconcile';
 /** How long the request that created an intent holds it while the acquirer answers. */
-const CLAIM_MS = 30_000;
+const CLAIM_MS = 15_000;
 
 export type PaymentDeps = {
   db: Kysely<DB>;

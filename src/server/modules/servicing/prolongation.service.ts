@@ -145,7 +145,7 @@ export async function signProlongation(deps: ProlongationDeps, actor: auth.Actor
         addendum_id: addendumId,
         created_at: now,
         updated_at: now,
-        claimed_until: new Date(now.getTime() + 30_000),
+        claimed_until: new Date(now.getTime() + 15_000),
       })
       .returningAll()
       .executeTakeFirstOrThrow();
