@@ -208,7 +208,8 @@ export function createDisburseHandler(deps: LoanDeps) {
         amount_kopecks: loan.amount_kopecks,
         created_at: now,
       })
-      .onConflict((oc) => oc.column('loan_id').doNothing())
+      // No target: a parallel run's row may collide on loan_id or on idempotency_key first.
+      .onConflict((oc) => oc.doNothing())
       .execute();
     // Only the run holding the lease calls the provider: parallel runs of the same payout stop here.
     const attempt = await deps.db
