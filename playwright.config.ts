@@ -2,18 +2,42 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from '@playwright/test';
+import { E2E_PORT, E2E_URL, TIME_MACHINE_PORT, TIME_MACHINE_URL } from './tests/e2e/servers';
 
-const PORT = 4310;
-const BASE_URL = `http://127.0.0.1:${PORT}`;
+/**
+ * Playwright loads this file in the runner and again in every worker. Only the runner makes a data
+ * directory (a fresh, empty database for each run); workers inherit its path via the env.
+ */
+const dataDirFor = (variable: string, prefix: string): string => {
+  const inherited = process.env[variable];
+  if (inherited !== undefined) return inherited;
+  const made = mkdtempSync(join(tmpdir(), prefix));
+  process.env[variable] = made;
+  process.on('exit', () => rmSync(made, { recursive: true, force: true }));
+  return made;
+};
+const dataDir = dataDirFor('E2E_DATA_DIR', 'carcapital-e2e-');
+const timeMachineDataDir = dataDirFor('E2E_TIME_MACHINE_DATA_DIR', 'carcapital-e2e-time-');
 
-// Playwright loads this file in the runner and again in every worker. Only the runner makes the
-// data directory (a fresh, empty database for each run); workers inherit its path via the env.
-const ownsDataDir = process.env.E2E_DATA_DIR === undefined;
-const dataDir = process.env.E2E_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'carcapital-e2e-'));
-process.env.E2E_DATA_DIR = dataDir;
-if (ownsDataDir) {
-  process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
-}
+/** What both servers share: the built app from dist/web (`npm run test:e2e` builds it first). */
+const server = (port: number, url: string, dir: string, env: Record<string, string> = {}) => ({
+  command: 'node --import tsx src/server/main.ts',
+  url: `${url}/api/health`,
+  env: {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: url,
+    DATA_DIR: dir,
+    LOG_LEVEL: 'warn',
+    // Every journey logs in from 127.0.0.1; the real per-IP limit (20/h) is tested in the API suite.
+    OTP_SENDS_PER_IP_HOUR: '500',
+    ...env,
+  },
+  reuseExistingServer: false,
+  timeout: 60_000,
+  stdout: 'pipe' as const,
+  stderr: 'pipe' as const,
+});
 
 export default defineConfig({
   testDir: 'tests/e2e',
@@ -24,7 +48,7 @@ export default defineConfig({
   timeout: 60_000,
   expect: { timeout: 10_000 },
   use: {
-    baseURL: BASE_URL,
+    baseURL: E2E_URL,
     headless: true,
     viewport: { width: 360, height: 800 },
     locale: 'ru-RU',
@@ -45,22 +69,10 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    // Serves the built app from dist/web: `npm run test:e2e` builds it first.
-    command: 'node --import tsx src/server/main.ts',
-    url: `${BASE_URL}/api/health`,
-    env: {
-      PORT: String(PORT),
-      HOST: '127.0.0.1',
-      PUBLIC_URL: BASE_URL,
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-      // Every journey logs in from 127.0.0.1; the real per-IP limit (20/h) is tested in the API suite.
-      OTP_SENDS_PER_IP_HOUR: '500',
-    },
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: 'pipe',
-    stderr: 'pipe',
-  },
+  webServer: [
+    server(E2E_PORT, E2E_URL, dataDir),
+    // The time machine (tests/e2e/servers.ts): its clock is moved by days, so a session lives
+    // through a moved day (idle 2 days, 3 days at most) instead of the real 15 minutes / 12 hours.
+    server(TIME_MACHINE_PORT, TIME_MACHINE_URL, timeMachineDataDir, { SESSION_IDLE_MIN: '2880', SESSION_ABSOLUTE_HOURS: '72' }),
+  ],
 });

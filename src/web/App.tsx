@@ -77,6 +77,8 @@ const ApplicationRoute = lazyPages(
 );
 /** A signed loan: its status, payout, schedule and contract. */
 const LoanRoute = lazyPages(() => import('./pages/loans/LoanPage').then((module) => module.LoanPages), 'Заём');
+/** Every operation of the customer, filtered, with CSV and PDF downloads. */
+const HistoryRoute = lazyPages(() => import('./pages/history/HistoryPage').then((module) => module.HistoryPage), 'История операций');
 
 const screenFor = (path: string) => {
   if (path === '/application' || path.startsWith('/application/')) return <ApplicationRoute path={path} />;
@@ -88,6 +90,8 @@ const screenFor = (path: string) => {
       return <Login />;
     case '/cabinet':
       return <Cabinet />;
+    case '/history':
+      return <HistoryRoute path={path} />;
     case '/dev/sms':
       return <DevSms />;
     default:

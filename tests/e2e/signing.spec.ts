@@ -1,12 +1,14 @@
 import type { Page, TestInfo } from '@playwright/test';
 import {
+  LOAN,
+  RESEND_GAP_MS,
+  approvedApplication,
+  checkScreen,
   expect,
-  expectNoHorizontalScroll,
-  expectNoSeriousA11yViolations,
+  logIn,
   readCodeFromApi,
-  saveScreenshot,
   test,
-  uniquePhone,
+  waitForResendGap,
 } from './support';
 
 /**
@@ -17,84 +19,10 @@ import {
  * here the application is filled and submitted through the API with the page's session cookie.
  */
 
-const LOAN = { product: 'pdl', amount: 10_000, term: 30 };
-/** README «Sandbox personas»: a clean ИНН and passport, approved in seconds. */
-const QUESTIONNAIRE = {
-  lastName: 'Иванова',
-  firstName: 'Мария',
-  middleName: 'Петровна',
-  birthDate: '1990-05-17',
-  birthPlace: 'г. Тверь',
-  passport: { series: '4510', number: '654321', issuedAt: '2010-06-01', issuer: 'ОВД района Арбат г. Москвы', divisionCode: '770-001' },
-  registrationAddress: 'г. Москва, ул. Арбат, д. 1, кв. 2',
-  actualAddress: 'г. Москва, ул. Арбат, д. 1, кв. 2',
-  inn: '771234567859',
-  email: 'maria@example.ru',
-  employment: { type: 'employed', employer: 'ООО «Ромашка»', monthlyIncome: 80_000, incomeSource: 'зарплата' },
-};
-/** The server refuses a second SMS code to one phone within a minute (the login code included). */
-const RESEND_GAP_MS = 61_000;
-
-type SandboxSms = { to: string; text: string; sentAt: string };
 type QuoteReply = { amountKopecks: number; totalKopecks: number; pskPercent: number; pskKopecks: number; returnDate: string };
 
-const checkScreen = async (page: Page, testInfo: TestInfo, name: string) => {
-  await expectNoSeriousA11yViolations(page, name);
-  await expectNoHorizontalScroll(page);
-  await saveScreenshot(page, testInfo, name);
-};
-
-/** Logs a new customer in through the login page; returns the phone and when its code was sent. */
-const logIn = async (page: Page) => {
-  const phone = uniquePhone();
-  await page.goto('/login?next=%2Fcabinet');
-  await page.getByLabel('Номер телефона').fill(phone.e164);
-  await page.getByRole('button', { name: 'Получить код' }).click();
-  const codeSentAt = Date.now();
-  await page.getByLabel('Код из SMS').fill(await readCodeFromApi(page.request, phone.e164));
-  await page.getByRole('button', { name: 'Войти', exact: true }).click();
-  await expect(page).toHaveURL(/\/cabinet$/);
-  return { phone: phone.e164, codeSentAt };
-};
-
-/** Creates, fills and submits an application through the API (same session) and waits for approval. */
-const approvedApplication = async (page: Page, loan = LOAN): Promise<string> => {
-  const created = await page.request.post('/api/applications', { data: loan });
-  expect(created.status(), await created.text()).toBe(201);
-  const id = ((await created.json()) as { id: string }).id;
-  const patched = await page.request.patch(`/api/applications/${id}`, { data: QUESTIONNAIRE });
-  expect(patched.status(), await patched.text()).toBe(200);
-  const consents = await page.request.post(`/api/applications/${id}/consents`, {
-    data: { kinds: ['personal_data', 'credit_history', 'simple_signature'] },
-  });
-  expect(consents.status(), await consents.text()).toBe(200);
-  const submitted = await page.request.post(`/api/applications/${id}/submit`, { data: {} });
-  expect(submitted.status(), await submitted.text()).toBe(202);
-  await expect
-    .poll(async () => ((await (await page.request.get(`/api/applications/${id}`)).json()) as { status: string }).status, {
-      timeout: 20_000,
-    })
-    .toBe('approved');
-  return id;
-};
-
 /** The newest signing code sent to `phone`, read from the SMS sandbox. */
-const readSigningCode = async (page: Page, phone: string): Promise<string> => {
-  let code: string | undefined;
-  await expect
-    .poll(
-      async () => {
-        const response = await page.request.get(`/api/dev/sms?phone=${encodeURIComponent(phone)}`);
-        const messages = (await response.json()) as SandboxSms[];
-        const sms = messages.find((message) => message.to === phone && /подпись договора/.test(message.text));
-        code = sms ? /\b(\d{6})\b/.exec(sms.text)?.[1] : undefined;
-        return code;
-      },
-      { timeout: 20_000, message: `no signing SMS for ${phone}` },
-    )
-    .toMatch(/^\d{6}$/);
-  return code as string;
-};
+const readSigningCode = (page: Page, phone: string) => readCodeFromApi(page.request, phone, /подпись договора/);
 
 /** From the approved decision screen to the payout step. */
 const openSigning = async (page: Page, testInfo: TestInfo, id: string, prefix: string) => {
@@ -135,12 +63,6 @@ const checkContract = async (page: Page, testInfo: TestInfo, prefix: string, loa
   else await expect(page.locator('.cooling-note')).toContainText('Деньги придут через 4 часа; до этого можно');
   await expect(page.locator('.pdn-warning')).toHaveCount(0);
   await checkScreen(page, testInfo, `${prefix}-3-contract`);
-};
-
-/** Waits out the server's one-minute gap since the login code, for the rest of the minute only. */
-const waitForResendGap = async (page: Page, codeSentAt: number) => {
-  const left = codeSentAt + RESEND_GAP_MS - Date.now();
-  if (left > 0) await page.waitForTimeout(left);
 };
 
 /** Code → sign → the loan page, active once the payout (immediate below 50 000 ₽) has gone through. */

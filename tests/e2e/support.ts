@@ -64,8 +64,11 @@ export const readCodeFromDevPage = async (context: BrowserContext, phone: { e164
 
 type SandboxSms = { to: string; text: string; sentAt: string };
 
-/** Reads the newest login code sent to `phone` straight from the sandbox API. */
-export const readCodeFromApi = async (request: APIRequestContext, phone: string): Promise<string> => {
+/**
+ * Reads the newest code sent to `phone` straight from the sandbox API: the newest SMS of all (a
+ * login code), or the newest whose text matches `about` (/подпись договора/, /продление/).
+ */
+export const readCodeFromApi = async (request: APIRequestContext, phone: string, about?: RegExp): Promise<string> => {
   let code: string | undefined;
   await expect
     .poll(
@@ -73,11 +76,11 @@ export const readCodeFromApi = async (request: APIRequestContext, phone: string)
         const response = await request.get(`/api/dev/sms?phone=${encodeURIComponent(phone)}`);
         if (!response.ok()) return undefined;
         const messages = (await response.json()) as SandboxSms[];
-        const newest = messages.find((sms) => sms.to === phone);
+        const newest = messages.find((sms) => sms.to === phone && (!about || about.test(sms.text)));
         code = newest ? CODE_PATTERN.exec(newest.text)?.[1] : undefined;
         return code;
       },
-      { timeout: 20_000, message: `no SMS for ${phone}` },
+      { timeout: 20_000, message: `no SMS${about ? ` matching ${about}` : ''} for ${phone}` },
     )
     .toMatch(/^\d{6}$/);
   return code as string;
@@ -108,4 +111,97 @@ export const saveScreenshot = async (page: Page, testInfo: TestInfo, name: strin
   const path = testInfo.outputPath(`${name}.png`);
   await page.screenshot({ path, fullPage: true });
   await testInfo.attach(name, { path, contentType: 'image/png' });
+};
+
+/** Axe, no sideways scroll at 360 px, and a screenshot attached to the report. */
+export const checkScreen = async (page: Page, testInfo: TestInfo, name: string) => {
+  await expectNoSeriousA11yViolations(page, name);
+  await expectNoHorizontalScroll(page);
+  await saveScreenshot(page, testInfo, name);
+};
+
+/** A payday loan the sandbox approves at once. */
+export const LOAN = { product: 'pdl', amount: 10_000, term: 30 };
+
+/** README «Sandbox personas»: a clean ИНН and passport, approved in seconds. */
+export const QUESTIONNAIRE = {
+  lastName: 'Иванова',
+  firstName: 'Мария',
+  middleName: 'Петровна',
+  birthDate: '1990-05-17',
+  birthPlace: 'г. Тверь',
+  passport: { series: '4510', number: '654321', issuedAt: '2010-06-01', issuer: 'ОВД района Арбат г. Москвы', divisionCode: '770-001' },
+  registrationAddress: 'г. Москва, ул. Арбат, д. 1, кв. 2',
+  actualAddress: 'г. Москва, ул. Арбат, д. 1, кв. 2',
+  inn: '771234567859',
+  email: 'maria@example.ru',
+  employment: { type: 'employed', employer: 'ООО «Ромашка»', monthlyIncome: 80_000, incomeSource: 'зарплата' },
+};
+
+/** The server refuses a second SMS code to one phone within a minute (the login code included). */
+export const RESEND_GAP_MS = 61_000;
+
+/** A customer logged in through the login page: the phone and when its code was sent. */
+export type LoggedIn = { phone: string; codeSentAt: number };
+
+/** Logs a new customer in through the login page (or, given a phone, that customer again). */
+export const logIn = async (page: Page, phone: string = uniquePhone().e164): Promise<LoggedIn> => {
+  await page.goto('/login?next=%2Fcabinet');
+  await page.getByLabel('Номер телефона').fill(phone);
+  await page.getByRole('button', { name: 'Получить код' }).click();
+  const codeSentAt = Date.now();
+  await page.getByLabel('Код из SMS').fill(await readCodeFromApi(page.request, phone));
+  await page.getByRole('button', { name: 'Войти', exact: true }).click();
+  await expect(page).toHaveURL(/\/cabinet$/);
+  return { phone, codeSentAt };
+};
+
+/** Creates, fills and submits an application through the API (the page's session) and waits for approval. */
+export const approvedApplication = async (page: Page, loan = LOAN): Promise<string> => {
+  const created = await page.request.post('/api/applications', { data: loan });
+  expect(created.status(), await created.text()).toBe(201);
+  const id = ((await created.json()) as { id: string }).id;
+  const patched = await page.request.patch(`/api/applications/${id}`, { data: QUESTIONNAIRE });
+  expect(patched.status(), await patched.text()).toBe(200);
+  const consents = await page.request.post(`/api/applications/${id}/consents`, {
+    data: { kinds: ['personal_data', 'credit_history', 'simple_signature'] },
+  });
+  expect(consents.status(), await consents.text()).toBe(200);
+  const submitted = await page.request.post(`/api/applications/${id}/submit`, { data: {} });
+  expect(submitted.status(), await submitted.text()).toBe(202);
+  await expect
+    .poll(async () => ((await (await page.request.get(`/api/applications/${id}`)).json()) as { status: string }).status, {
+      timeout: 20_000,
+    })
+    .toBe('approved');
+  return id;
+};
+
+/** Waits out the server's one-minute gap since the last code, for the rest of the minute only. */
+export const waitForResendGap = async (page: Page, codeSentAt: number) => {
+  const left = codeSentAt + RESEND_GAP_MS - Date.now();
+  if (left > 0) await page.waitForTimeout(left);
+};
+
+/**
+ * An active loan for the logged-in customer, made through the API: approved, cash payout (paid at
+ * once below 50 000 ₽), signed with the SMS code after the one-minute gap. Returns the loan's id.
+ */
+export const activeCashLoan = async (page: Page, customer: LoggedIn, loan = LOAN): Promise<string> => {
+  const id = await approvedApplication(page, loan);
+  const method = await page.request.post(`/api/applications/${id}/payout-method`, { data: { type: 'cash' } });
+  expect(method.status(), await method.text()).toBe(200);
+  await waitForResendGap(page, customer.codeSentAt);
+  const sent = await page.request.post(`/api/applications/${id}/sign/otp`, { data: {} });
+  expect(sent.status(), await sent.text()).toBe(200);
+  const code = await readCodeFromApi(page.request, customer.phone, /подпись договора/);
+  const signed = await page.request.post(`/api/applications/${id}/sign`, { data: { code } });
+  expect(signed.status(), await signed.text()).toBe(200);
+  const loanId = ((await signed.json()) as { loanId: string }).loanId;
+  await expect
+    .poll(async () => ((await (await page.request.get(`/api/loans/${loanId}`)).json()) as { status: string }).status, {
+      timeout: 20_000,
+    })
+    .toBe('active');
+  return loanId;
 };

@@ -10,6 +10,13 @@ type LayoutProps = {
   children: ComponentChildren;
 };
 
+/** The header's way back to the cabinet, on every page of a signed-in customer. */
+export const CabinetLink = () => (
+  <Link href="/cabinet" class="btn btn-secondary btn-header">
+    Личный кабинет
+  </Link>
+);
+
 /** The page frame: skip link, header with the logo, main content, footer with the legal text. */
 export const Layout = ({ headerActions, headerClass, children }: LayoutProps) => (
   <>

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, GENERIC_ERROR_MESSAGE, NETWORK_ERROR_MESSAGE, api, fetchMe } from './api';
+import { ApiError, GENERIC_ERROR_MESSAGE, NETWORK_ERROR_MESSAGE, api, fetchMe, historyExportUrl } from './api';
 
 const reply = (status: number, body?: unknown, headers: Record<string, string> = {}) =>
   new Response(body === undefined ? null : JSON.stringify(body), {
@@ -66,6 +66,25 @@ describe('requests', () => {
     await expect(api.pricing()).resolves.toMatchObject({ today: '2026-11-25' });
     await api.pricing();
     expect(fetchMock).toHaveBeenCalledTimes(1);
+  });
+
+  it('starts a payment with its Idempotency-Key', async () => {
+    const fetchMock = stubFetch(reply(201, { paymentId: 'p', status: 'pending', confirmationUrl: '/pay', amountKopecks: 300_000 }));
+    await api.startPayment('loan-1', 'key-1', { amountKopecks: 300_000, method: 'card' });
+    expect(fetchMock).toHaveBeenCalledWith('/api/loans/loan-1/payments', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { Accept: 'application/json', 'Content-Type': 'application/json', 'Idempotency-Key': 'key-1' },
+      body: JSON.stringify({ amountKopecks: 300_000, method: 'card' }),
+    });
+  });
+
+  it('asks for the history with only the filters that are set, and links the downloads the same way', async () => {
+    const fetchMock = stubFetch(reply(200, { items: [], nextCursor: null }));
+    await api.history({ type: 'payment', from: undefined, to: '2026-11-30', cursor: 'abc' });
+    expect(fetchMock).toHaveBeenCalledWith('/api/history?type=payment&to=2026-11-30&cursor=abc', expect.anything());
+    expect(historyExportUrl('csv', {})).toBe('/api/history.csv');
+    expect(historyExportUrl('pdf', { from: '2026-11-01' })).toBe('/api/history.pdf?from=2026-11-01');
   });
 
   it('sends no body and no content type with a GET', async () => {

@@ -7,6 +7,7 @@
  */
 
 import type { BusinessDate } from '../../core/dates';
+import type { OperationType } from '../../core/operations';
 import type { Product } from '../../core/pricing/products';
 import type { Quote } from '../../core/pricing/quote';
 import type { LegalRules } from '../../core/pricing/rules';
@@ -72,15 +73,20 @@ const toApiError = (status: number, body: unknown, retryAfterHeader: string | nu
   return new ApiError(status, code, message, retryAfterSec, fields, requestId);
 };
 
-const request = async <T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH', path: string, body?: unknown): Promise<T> => {
+const request = async <T>(
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH',
+  path: string,
+  body?: unknown,
+  extraHeaders?: Record<string, string>,
+): Promise<T> => {
   const init: RequestInit = {
     method,
     credentials: 'same-origin',
-    headers: { Accept: 'application/json' },
+    headers: { Accept: 'application/json', ...extraHeaders },
   };
   if (method !== 'GET') {
     // The server refuses mutations that are not JSON (CSRF defence, SECURITY.md WEB-4).
-    init.headers = { Accept: 'application/json', 'Content-Type': 'application/json' };
+    init.headers = { Accept: 'application/json', 'Content-Type': 'application/json', ...extraHeaders };
     init.body = JSON.stringify(body ?? {});
   }
 
@@ -197,7 +203,21 @@ export type Contract = {
 };
 export type Signed = { loanId: string; payoutAt: string };
 export type LoanStatus = 'cooling_off' | 'disbursing' | 'active' | 'refused' | 'payout_failed' | 'closed';
-export type ScheduleLine = { date: string; principalKopecks: number; interestKopecks: number; totalKopecks: number };
+export type ScheduleStatus = 'paid' | 'upcoming' | 'overdue' | 'partly_paid';
+export type ScheduleLine = { date: string; principalKopecks: number; interestKopecks: number; totalKopecks: number; status: ScheduleStatus };
+/** What is owed today, by the legal order's parts. */
+export type Debt = { principalKopecks: number; interestKopecks: number; penaltyKopecks: number; totalKopecks: number };
+/**
+ * Where the loan's cost stands: what closes it today, on the due date (null once passed), and the
+ * most it can ever cost by law (null when no cap applies, and once the loan is not active).
+ */
+export type CostMeter = {
+  payTodayKopecks: number;
+  payByDueDateKopecks: number | null;
+  legalMaximumKopecks: number | null;
+  capKopecks: number | null;
+  chargedKopecks: number;
+};
 export type Loan = {
   id: string;
   status: LoanStatus;
@@ -215,6 +235,77 @@ export type Loan = {
   canRefuse: boolean;
   cashCode: string | null;
   schedule: ScheduleLine[];
+  closedAt: string | null;
+  debt: Debt;
+  /** The due date now (prolongations move it; `returnDate` stays the contract's). */
+  dueDate: string;
+  /** Days until the due date; negative: days overdue. */
+  daysLeft: number;
+  overdue: boolean;
+  costMeter: CostMeter;
+  /** Paid above the debt and held for the customer. */
+  overpaymentKopecks: number;
+  prolongations: { used: number; left: number };
+};
+
+export type PaymentMethod = 'card' | 'sbp';
+export type PaymentStatus = 'created' | 'pending' | 'succeeded' | 'canceled';
+export type PaymentStarted = { paymentId: string; status: PaymentStatus; confirmationUrl: string | null; amountKopecks: number };
+/** What a credited payment paid, in the legal order. */
+export type Allocation = { interestKopecks: number; principalKopecks: number; penaltyKopecks: number; overpaymentKopecks: number };
+export type Payment = {
+  id: string;
+  loanId: string;
+  status: PaymentStatus;
+  amountKopecks: number;
+  method: PaymentMethod;
+  createdAt: string;
+  paidAt: string | null;
+  /** The acquirer's page while the payment can still be paid. */
+  confirmationUrl: string | null;
+  allocation: Allocation | null;
+};
+/** A prolongation by `days`: the addendum to sign and the interest to pay for it. */
+export type ProlongationOffer = {
+  days: number;
+  sequence: number;
+  /** Prolongations still possible before this one (of 5). */
+  remaining: number;
+  newDueDate: string;
+  interestKopecks: number;
+  text: string;
+  sha256: string;
+};
+export type ProlongationSigned = {
+  addendumId: string;
+  paymentId: string;
+  status: PaymentStatus;
+  confirmationUrl: string | null;
+  newDueDate: string;
+};
+export type HistoryType = OperationType;
+export type HistoryItem = {
+  id: string;
+  at: string;
+  type: HistoryType;
+  title: string;
+  amountKopecks: number | null;
+  status: string | null;
+  loanId: string | null;
+};
+export type HistoryPage = { items: HistoryItem[]; nextCursor: string | null };
+/** The history's filters: a type and a period of Moscow dates (YYYY-MM-DD), each optional. */
+export type HistoryFilters = { type?: HistoryType | undefined; from?: string | undefined; to?: string | undefined };
+
+/** `?type=…&from=…` with only the filters that are set (empty string when none). */
+export const historyQuery = (filters: HistoryFilters & { cursor?: string | undefined }): string => {
+  const query = new URLSearchParams();
+  for (const key of ['type', 'from', 'to', 'cursor'] as const) {
+    const value = filters[key];
+    if (value) query.set(key, value);
+  }
+  const text = query.toString();
+  return text === '' ? '' : `?${text}`;
 };
 
 let clientConfig: Promise<ClientConfig> | undefined;
@@ -273,6 +364,18 @@ export const api = {
   loans: () => request<Loan[]>('GET', '/api/loans'),
   loan: (id: string) => request<Loan>('GET', `/api/loans/${encodeURIComponent(id)}`),
   refuseLoan: (id: string) => request<Loan>('POST', `/api/loans/${encodeURIComponent(id)}/refuse`, {}),
+  /** Starts a repayment; the same `idempotencyKey` with the same body gives the same payment. */
+  startPayment: (loanId: string, idempotencyKey: string, body: { amountKopecks: number; method: PaymentMethod }) =>
+    request<PaymentStarted>('POST', `/api/loans/${encodeURIComponent(loanId)}/payments`, body, { 'Idempotency-Key': idempotencyKey }),
+  payment: (id: string) => request<Payment>('GET', `/api/payments/${encodeURIComponent(id)}`),
+  loanPayments: (loanId: string) => request<Payment[]>('GET', `/api/loans/${encodeURIComponent(loanId)}/payments`),
+  prolongationOffer: (loanId: string, days: number) =>
+    request<ProlongationOffer>('GET', `/api/loans/${encodeURIComponent(loanId)}/prolongation?days=${days}`),
+  requestProlongationCode: (loanId: string, days: number) =>
+    request<OtpSent>('POST', `/api/loans/${encodeURIComponent(loanId)}/prolongation/otp`, { days }),
+  signProlongation: (loanId: string, days: number, code: string) =>
+    request<ProlongationSigned>('POST', `/api/loans/${encodeURIComponent(loanId)}/prolongation`, { days, code }),
+  history: (filters: HistoryFilters & { cursor?: string | undefined }) => request<HistoryPage>('GET', `/api/history${historyQuery(filters)}`),
   devSms: (phone?: string) =>
     request<DevSms[]>('GET', phone ? `/api/dev/sms?phone=${encodeURIComponent(phone)}` : '/api/dev/sms'),
 };
@@ -290,5 +393,22 @@ export const fetchMe = async (): Promise<Me | null> => {
 /** The signed contract as a PDF (opened by the browser, not fetched by the app). */
 export const loanContractPdfUrl = (id: string): string => `/api/loans/${encodeURIComponent(id)}/contract.pdf`;
 
+/** A payment's receipt (succeeded payments only). */
+export const receiptPdfUrl = (paymentId: string): string => `/api/payments/${encodeURIComponent(paymentId)}/receipt.pdf`;
+
+/** The certificate that the loan is repaid (справка о погашении), once it is closed. */
+export const closingCertificatePdfUrl = (loanId: string): string => `/api/loans/${encodeURIComponent(loanId)}/closing-certificate.pdf`;
+
+/** The (filtered) history as a download. */
+export const historyExportUrl = (format: 'csv' | 'pdf', filters: HistoryFilters): string =>
+  `/api/history.${format}${historyQuery(filters)}`;
+
 export const errorMessage = (error: unknown): string =>
   error instanceof ApiError ? error.message : GENERIC_ERROR_MESSAGE;
+
+/** The server's message for one field, if that field was refused. */
+export const fieldError = (error: unknown, field: string): string | undefined =>
+  error instanceof ApiError ? error.fields?.[field] : undefined;
+
+/** The refused field's message, else the error's own. */
+export const fieldOrMessage = (error: unknown, field: string): string => fieldError(error, field) ?? errorMessage(error);

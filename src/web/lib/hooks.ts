@@ -56,3 +56,18 @@ export const useDevSms = (): boolean => {
   }, []);
   return devSms;
 };
+
+/**
+ * Calls `onRestore` when the browser shows this page again from its back/forward cache (Back from
+ * an acquirer's page): the page comes back as it was left — a busy button, old figures — so the
+ * caller reads the server's state again.
+ */
+export const useBackForwardRestore = (onRestore: () => void): void => {
+  useEffect(() => {
+    const onPageShow = (event: PageTransitionEvent) => {
+      if (event.persisted) onRestore();
+    };
+    window.addEventListener('pageshow', onPageShow);
+    return () => window.removeEventListener('pageshow', onPageShow);
+  }, []);
+};

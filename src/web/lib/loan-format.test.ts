@@ -4,7 +4,10 @@ import { quote } from '../../core/pricing/quote';
 import { DEFAULT_LEGAL_RULES } from '../../core/pricing/rules';
 import {
   formatCapNote,
+  formatCapPercent,
   formatDate,
+  formatDaysLeft,
+  formatMoscowDateTime,
   formatPaymentLine,
   formatPskPercent,
   formatPskRange,
@@ -88,5 +91,24 @@ describe('quote lines', () => {
 
   it('keeps «г.» with the year', () => {
     expect(formatDate('2026-12-25')).toBe('25 декабря 2026\u00a0г.');
+  });
+});
+
+describe('servicing figures', () => {
+  it('says how many days are left, or how many overdue', () => {
+    expect(plain(formatDaysLeft(21))).toBe('остался 21 день');
+    expect(plain(formatDaysLeft(3))).toBe('осталось 3 дня');
+    expect(plain(formatDaysLeft(30))).toBe('осталось 30 дней');
+    expect(plain(formatDaysLeft(0))).toBe('вернуть сегодня');
+    expect(plain(formatDaysLeft(-4))).toBe('Просрочка 4 дн.');
+  });
+
+  it('shows instants in Moscow time, whatever the browser zone', () => {
+    expect(plain(formatMoscowDateTime('2026-11-25T21:30:00Z'))).toBe('26 ноября 2026 г., 00:30');
+  });
+
+  it('gives the cap as a share of the amount', () => {
+    expect(plain(formatCapPercent(1_000_000, 1_000_000))).toBe('100 %');
+    expect(plain(formatCapPercent(1_300_000, 1_000_000))).toBe('130 %');
   });
 });

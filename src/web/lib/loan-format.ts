@@ -5,7 +5,7 @@
  */
 import type { Quote } from '../../core/pricing/quote';
 import type { Product, TermUnit } from '../../core/pricing/products';
-import { formatLongDate } from '../../core/dates';
+import { formatLongDate, moscowDate } from '../../core/dates';
 import { formatRubles } from '../../core/money';
 
 const NBSP = '\u00a0';
@@ -111,3 +111,22 @@ export const formatCapNote = (quote: Quote): string | null => {
   if (percent === null) return null;
   return `Переплата не может превышать ${formatInteger(percent)}${NBSP}% суммы займа`;
 };
+
+/** Days to the due date as a loan page says it: «осталось 12 дней», «сегодня», «просрочка 3 дн.». */
+export const formatDaysLeft = (daysLeft: number): string => {
+  if (daysLeft === 0) return 'вернуть сегодня';
+  if (daysLeft < 0) return `Просрочка ${formatInteger(-daysLeft)}${NBSP}дн.`;
+  return `${pluralRu(daysLeft, 'остался', 'осталось', 'осталось')} ${formatInteger(daysLeft)}${NBSP}${pluralRu(daysLeft, 'день', 'дня', 'дней')}`;
+};
+
+const timeFormat = new Intl.DateTimeFormat('ru-RU', { hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Moscow' });
+
+/** An instant's time of day in Moscow: «09:05». */
+export const formatMoscowTime = (iso: string): string => timeFormat.format(new Date(iso));
+
+/** An instant as a Moscow date and time: «25 ноября 2026 г., 09:05». */
+export const formatMoscowDateTime = (iso: string): string => `${formatDate(moscowDate(new Date(iso)))}, ${formatMoscowTime(iso)}`;
+
+/** The part of the amount the overpayment cap allows: 1 000 000 of 1 000 000 → «100 %». */
+export const formatCapPercent = (capKopecks: number, amountKopecks: number): string =>
+  `${formatInteger(Math.round((capKopecks * 100) / amountKopecks))}${NBSP}%`;

@@ -1,5 +1,7 @@
-/** How a loan's status reads to its owner, and the badge's colour (a class suffix). */
-import type { LoanStatus } from './api';
+/** How a loan's (and its payments', its schedule's) status reads to its owner, and the badge's colour (a class suffix). */
+import type { LoanStatus, PaymentMethod, PaymentStatus, ScheduleStatus } from './api';
+
+export type Tone = 'neutral' | 'progress' | 'success' | 'muted' | 'danger';
 
 export const LOAN_STATUS_LABELS: Record<LoanStatus, string> = {
   cooling_off: 'Можно отказаться',
@@ -10,13 +12,46 @@ export const LOAN_STATUS_LABELS: Record<LoanStatus, string> = {
   closed: 'Погашен',
 };
 
-export const LOAN_STATUS_TONES: Record<LoanStatus, 'neutral' | 'progress' | 'success' | 'muted'> = {
+export const LOAN_STATUS_TONES: Record<LoanStatus, Tone> = {
   cooling_off: 'progress',
   disbursing: 'progress',
   active: 'success',
   refused: 'muted',
   payout_failed: 'neutral',
   closed: 'muted',
+};
+
+export const PAYMENT_STATUS_LABELS: Record<PaymentStatus, string> = {
+  created: 'Создан',
+  pending: 'Ожидает оплаты',
+  succeeded: 'Зачислен',
+  canceled: 'Не прошёл',
+};
+
+export const PAYMENT_STATUS_TONES: Record<PaymentStatus, Tone> = {
+  created: 'progress',
+  pending: 'progress',
+  succeeded: 'success',
+  canceled: 'muted',
+};
+
+export const PAYMENT_METHOD_LABELS: Record<PaymentMethod, string> = {
+  card: 'Картой',
+  sbp: 'Через СБП',
+};
+
+export const SCHEDULE_STATUS_LABELS: Record<ScheduleStatus, string> = {
+  paid: 'Оплачен',
+  upcoming: 'Предстоит',
+  overdue: 'Просрочен',
+  partly_paid: 'Оплачен частично',
+};
+
+export const SCHEDULE_STATUS_TONES: Record<ScheduleStatus, Tone> = {
+  paid: 'success',
+  upcoming: 'neutral',
+  overdue: 'danger',
+  partly_paid: 'progress',
 };
 
 /** `14_400` → `4:00:00`, `59` → `0:00:59`. */

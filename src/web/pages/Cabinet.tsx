@@ -11,7 +11,7 @@ import { type LoanChoice, hasChoiceParams, parseChoiceQuery } from '../lib/loan-
 import { formatPhone } from '../../core/phone';
 import { formatRubles } from '../../core/money';
 import { DEFAULT_PRODUCTS } from '../../core/pricing/products';
-import { formatDate as formatBusinessDate, formatTermAccusative } from '../lib/loan-format';
+import { formatDate as formatBusinessDate, formatDaysLeft, formatTermAccusative } from '../lib/loan-format';
 import { Link, navigate, useRoute } from '../lib/router';
 
 type State =
@@ -148,7 +148,7 @@ const Dashboard = ({
   const block = newApplicationBlock(applications, new Date());
   return (
     <>
-      <p class="lead-small">Здравствуйте! Здесь ваши заявки, а скоро будут займы, платежи и история операций.</p>
+      <p class="lead-small">Здравствуйте! Здесь ваши заявки, займы, платежи и история операций.</p>
       <div class="cards">
         {applications.length > 0 && <ApplicationsCard applications={applications} />}
         {choice.choice && <LoanChoiceCard choice={choice.choice} quote={choice.quote} block={block} />}
@@ -175,8 +175,10 @@ const Dashboard = ({
         )}
         <section class="card" aria-labelledby="history-title">
           <h2 id="history-title">История операций</h2>
-          <p class="empty">Операций пока нет</p>
-          <p class="muted">Здесь появятся выдачи, платежи и изменения по займам.</p>
+          <p class="muted">Заявки, выдачи, платежи, продления и погашения — с выгрузкой в CSV и PDF.</p>
+          <Link href="/history" class="btn btn-secondary btn-block">
+            Открыть историю
+          </Link>
         </section>
         <section class="card" aria-labelledby="profile-title">
           <h2 id="profile-title">Профиль</h2>
@@ -204,7 +206,7 @@ const productOf = (code: string) => DEFAULT_PRODUCTS.find((p) => p.code === code
 const ApplicationsCard = ({ applications }: { applications: Application[] }) => (
   <section class="card applications-card" aria-labelledby="applications-title">
     <h2 id="applications-title">Мои заявки</h2>
-    <ul class="application-list">
+    <ul class="item-list">
       {applications.map((application) => {
         const product = productOf(application.product);
         const created = formatDate(application.createdAt) ?? '';
@@ -212,8 +214,8 @@ const ApplicationsCard = ({ applications }: { applications: Application[] }) => 
         const isDraft = application.status === 'draft';
         const offer = application.offer;
         return (
-          <li key={application.id} class="application-item" data-status={application.status} data-id={application.id}>
-            <div class="application-item-head">
+          <li key={application.id} class="list-item application-item" data-status={application.status} data-id={application.id}>
+            <div class="list-item-head">
               <span class={`badge badge-${STATUS_TONES[application.status]}`}>{STATUS_LABELS[application.status]}</span>
               <span class="muted small">от {created}</span>
             </div>
@@ -247,21 +249,42 @@ const ApplicationsCard = ({ applications }: { applications: Application[] }) => 
 const LoansCard = ({ loans }: { loans: Loan[] }) => (
   <section class="card applications-card" aria-labelledby="loans-title">
     <h2 id="loans-title">Мои займы</h2>
-    <ul class="application-list">
+    <ul class="item-list">
       {loans.map((loan) => {
         const product = productOf(loan.product);
         const signed = formatDate(loan.signedAt) ?? '';
         return (
-          <li key={loan.id} class="application-item loan-item" data-id={loan.id}>
+          <li key={loan.id} class="list-item loan-item" data-id={loan.id}>
             <p>
               <span class={`badge badge-${LOAN_STATUS_TONES[loan.status]}`}>{LOAN_STATUS_LABELS[loan.status]}</span>
             </p>
             <p>
               {product?.name ?? loan.product} · {formatRubles(loan.amountKopecks)}
             </p>
-            <p class="muted">
-              Вернуть {formatRubles(loan.totalKopecks)} до {formatBusinessDate(loan.returnDate)}
-            </p>
+            {loan.status === 'active' ? (
+              <p class={loan.overdue ? 'loan-due loan-due-overdue' : 'loan-due'} data-kopecks={loan.debt.totalKopecks} data-due-date={loan.dueDate}>
+                Долг сегодня <strong class="nowrap">{formatRubles(loan.debt.totalKopecks)}</strong>
+                {loan.overdue ? (
+                  <>
+                    {' · '}
+                    <span class="badge badge-danger">{formatDaysLeft(loan.daysLeft)}</span>
+                  </>
+                ) : (
+                  <>
+                    {', вернуть до '}
+                    <span class="nowrap">{formatBusinessDate(loan.dueDate)}</span>
+                  </>
+                )}
+              </p>
+            ) : loan.status === 'closed' ? (
+              <p class="muted">Погашен, долга нет</p>
+            ) : loan.status === 'refused' || loan.status === 'payout_failed' ? (
+              <p class="muted">Платить ничего не нужно</p>
+            ) : (
+              <p class="muted">
+                Вернуть {formatRubles(loan.totalKopecks)} до {formatBusinessDate(loan.returnDate)}
+              </p>
+            )}
             <Link href={`/loans/${loan.id}`} class="btn btn-secondary btn-block">
               Открыть заём<span class="sr-only"> от {signed}</span>
             </Link>

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { DEFAULT_PRODUCTS } from '../../core/pricing/products';
 import { Calculator } from '../components/Calculator';
-import { Layout } from '../components/Layout';
+import { CabinetLink, Layout } from '../components/Layout';
 import { fetchMe } from '../lib/api';
 import { useDocumentTitle } from '../lib/hooks';
 import { type LoanChoice, cabinetPathFor, initialChoice, loginPathFor, parseChoiceQuery } from '../lib/loan-choice';
@@ -53,9 +53,7 @@ export const Landing = () => {
   }, []);
 
   const headerActions = isSignedIn ? (
-    <Link href="/cabinet" class="btn btn-secondary btn-header">
-      Личный кабинет
-    </Link>
+    <CabinetLink />
   ) : (
     <Link href="/login" class="btn btn-secondary btn-header">
       Войти

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB, OperationType } from '../../db/schema';
 import { AppError } from '../../errors';
+import { OPERATION_STATUS_TEXT, OPERATION_TYPES } from '../../../core/operations';
 import type { Actor } from '../auth/auth.service';
 import { renderDocumentPdf } from '../contracts/pdf';
 
@@ -9,7 +10,7 @@ import { renderDocumentPdf } from '../contracts/pdf';
  * the same however deep it is and never skips or repeats a row when new ones arrive.
  */
 
-export const HISTORY_TYPES = ['application', 'decision', 'signing', 'payout', 'refusal', 'accrual', 'payment', 'prolongation', 'closing', 'support'] as const;
+export const HISTORY_TYPES = OPERATION_TYPES;
 
 export type HistoryQuery = { cursor?: string | undefined; type?: OperationType | undefined; from?: string | undefined; to?: string | undefined; limit?: number | undefined };
 
@@ -71,7 +72,7 @@ async function historyRows(db: Kysely<DB>, actor: Actor, query: Omit<HistoryQuer
     for (const item of page.items) {
       const when = new Date(item.at).toLocaleString('ru-RU', { timeZone: 'Europe/Moscow' });
       const amount = item.amountKopecks === null ? '' : kopecksAsRubles(item.amountKopecks);
-      rows.push([when, item.title, amount, item.status ? (STATUS_TEXT[item.status] ?? item.status) : '']);
+      rows.push([when, item.title, amount, item.status ? (OPERATION_STATUS_TEXT[item.status] ?? item.status) : '']);
     }
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
@@ -80,25 +81,6 @@ async function historyRows(db: Kysely<DB>, actor: Actor, query: Omit<HistoryQuer
 
 /** Integer kopecks → "1234,56" without floating point. */
 const kopecksAsRubles = (kopecks: number) => `${Math.trunc(kopecks / 100)},${String(Math.abs(kopecks % 100)).padStart(2, '0')}`;
-
-/** Statuses as the borrower reads them in an export (the API gives the codes). */
-export const STATUS_TEXT: Record<string, string> = {
-  submitted: 'отправлена',
-  approved: 'одобрена',
-  declined: 'отказ',
-  manual_review: 'на проверке',
-  signed: 'подписан',
-  refused: 'отказ от займа',
-  created: 'создан',
-  pending: 'ожидает оплаты',
-  succeeded: 'выполнено',
-  canceled: 'не прошёл',
-  posted: 'начислено',
-  closed: 'закрыт',
-  awaiting_payment: 'ждёт оплаты',
-  applied: 'применено',
-  void: 'не состоялось',
-};
 
 const COLUMNS = ['Дата и время (МСК)', 'Операция', 'Сумма, ₽', 'Статус'];
 

@@ -5,7 +5,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { Alert } from '../../components/Alert';
-import { Layout } from '../../components/Layout';
+import { CabinetLink, Layout } from '../../components/Layout';
 import { DEFAULT_PRODUCTS } from '../../../core/pricing/products';
 import { ApiError, type Application, type ConsentDocument, type LoanFields, api, errorMessage, fetchMe } from '../../lib/api';
 import { useDocumentTitle } from '../../lib/hooks';
@@ -17,12 +17,6 @@ import { SigningPage } from './Signing';
 import './application.css';
 
 const loginFor = (path: string) => `/login?next=${encodeURIComponent(path)}`;
-
-const CabinetLink = () => (
-  <Link href="/cabinet" class="btn btn-secondary btn-header">
-    Личный кабинет
-  </Link>
-);
 
 export const ApplicationPages = ({ path }: { path: string }) => {
   if (path === '/application') return <StartApplication />;

@@ -1,7 +1,7 @@
 import { moscowDate } from '../../../core/dates';
 import type { ConsentDocument, ConsentKind, GrantedConsent } from '../../lib/api';
 import { formatDate } from '../../lib/loan-format';
-import { Checkbox } from './fields';
+import { Checkbox } from '../../components/fields';
 
 export const consentCheckboxId = (kind: ConsentKind): string => `consent-${kind}`;
 

@@ -24,7 +24,7 @@ import {
 } from '../../lib/questionnaire-form';
 import { hasNavigatedInApp, navigate, useRoute } from '../../lib/router';
 import { ConsentsStep, consentCheckboxId, consentMissingMessage } from './ConsentsStep';
-import { fieldId } from './fields';
+import { fieldId } from '../../components/fields';
 import { LoanStep, safeQuote } from './LoanStep';
 import { AddressStep, ContactsStep, EmploymentStep, PassportStep, PersonStep, type StepFormProps } from './QuestionnaireSteps';
 import { ReviewStep } from './ReviewStep';

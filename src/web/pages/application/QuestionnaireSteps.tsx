@@ -1,7 +1,7 @@
 import { EMPLOYMENT_TYPES } from '../../../core/questionnaire';
 import { DIVISION_CODE_PATTERN, applyDateMask, applyPatternMask } from '../../lib/masks';
 import { EMPLOYMENT_LABELS, type FieldPath, type FormValues } from '../../lib/questionnaire-form';
-import { Checkbox, RadioGroup, TextField, fieldId } from './fields';
+import { Checkbox, RadioGroup, TextField, fieldId } from '../../components/fields';
 
 export type StepFormProps = {
   values: FormValues;

@@ -8,12 +8,13 @@
  * method the server holds: a card waiting for that amount, a method ready for the contract, or a
  * problem to choose again after.
  */
-import { Fragment } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { LoadStatus } from '../../components/LoadStatus';
 import { Alert } from '../../components/Alert';
-import { Layout } from '../../components/Layout';
-import { formatRubles } from '../../../core/money';
+import { CodeForm } from '../../components/CodeForm';
+import { DocumentText } from '../../components/DocumentText';
+import { FigureList, PskValue } from '../../components/FigureList';
+import { CabinetLink, Layout } from '../../components/Layout';
 import {
   ApiError,
   type Application,
@@ -25,33 +26,15 @@ import {
   type PayoutType,
   api,
   errorMessage,
+  fieldError,
+  fieldOrMessage,
 } from '../../lib/api';
-import { formatSeconds, useDocumentTitle, useSecondsLeft } from '../../lib/hooks';
-import { formatDate, formatPskPercent, pluralRu } from '../../lib/loan-format';
+import { useBackForwardRestore, useDocumentTitle } from '../../lib/hooks';
+import { pluralRu } from '../../lib/loan-format';
 import { Link, navigate } from '../../lib/router';
-import { Field } from './fields';
+import { InputField, keepOnly } from '../../components/fields';
 
-const CODE_LENGTH = 6;
 const loginFor = (path: string) => `/login?next=${encodeURIComponent(path)}`;
-const deadlineIn = (seconds: number) => Date.now() + seconds * 1000;
-
-/** The first failing field's message, else the error's own. */
-const fieldOrMessage = (error: unknown, field: string): string =>
-  error instanceof ApiError && error.fields?.[field] ? error.fields[field] : errorMessage(error);
-
-/** The server's message for one field, if that field was refused. */
-const fieldError = (error: unknown, field: string): string | undefined =>
-  error instanceof ApiError ? error.fields?.[field] : undefined;
-
-/**
- * Drops what `unwanted` matches from a field as it is typed, writing the field itself: a stray letter
- * leaves the state unchanged, so no re-render would take it out.
- */
-const keepOnly = (input: HTMLInputElement, unwanted: RegExp): string => {
-  const value = input.value.replace(unwanted, '');
-  if (value !== input.value) input.value = value;
-  return value;
-};
 
 type PageState =
   | { kind: 'loading' }
@@ -138,13 +121,7 @@ export const SigningPage = ({ id }: { id: string }) => {
 
   // Back from the acquirer's page by the browser's Back button, the page may come from the
   // back/forward cache as it was left (a busy button): read the method again instead.
-  useEffect(() => {
-    const onPageShow = (event: PageTransitionEvent) => {
-      if (event.persisted) setAttempt((n) => n + 1);
-    };
-    window.addEventListener('pageshow', onPageShow);
-    return () => window.removeEventListener('pageshow', onPageShow);
-  }, []);
+  useBackForwardRestore(() => setAttempt((n) => n + 1));
 
   /** Shows another step and moves focus to its heading, as a page change would. */
   const goTo = (next: Step) => {
@@ -166,11 +143,7 @@ export const SigningPage = ({ id }: { id: string }) => {
 
   return (
     <Layout
-      headerActions={
-        <Link href="/cabinet" class="btn btn-secondary btn-header">
-          Личный кабинет
-        </Link>
-      }
+      headerActions={<CabinetLink />}
     >
       <div class="container narrow signing">
         <h1 class="page-title">Получение денег</h1>
@@ -441,24 +414,17 @@ const PayoutStep = ({
         )}
 
         {method === 'wallet' && (
-          <Field id="wallet-number" label="Номер кошелька ЮMoney" hint="От 11 до 20 цифр, начинается с 4100" error={walletError}>
-            {({ id: inputId, describedBy, invalid }) => (
-              <input
-                ref={walletRef}
-                id={inputId}
-                class="input"
-                type="text"
-                inputmode="numeric"
-                autocomplete="off"
-                spellcheck={false}
-                maxlength={30}
-                value={walletNumber}
-                aria-invalid={invalid ? 'true' : undefined}
-                aria-describedby={describedBy}
-                onInput={(event) => setWalletNumber(keepOnly(event.currentTarget, /[^\d\s-]/g))}
-              />
-            )}
-          </Field>
+          <InputField
+            id="wallet-number"
+            label="Номер кошелька ЮMoney"
+            hint="От 11 до 20 цифр, начинается с 4100"
+            error={walletError}
+            value={walletNumber}
+            inputMode="numeric"
+            maxLength={30}
+            inputRef={walletRef}
+            onInput={(input) => setWalletNumber(keepOnly(input, /[^\d\s-]/g))}
+          />
         )}
 
         <Alert message={error} />
@@ -537,24 +503,18 @@ const CardHoldStep = ({
         пришла в SMS от банка или видна в приложении банка; сумма вернётся.
       </p>
       <form class="signing-form" onSubmit={(event) => void confirm(event)} noValidate>
-        <Field id="card-hold-amount" label="Заблокированная сумма, ₽" hint="Рубли и копейки, например 7,43" error={amountError}>
-          {({ id: inputId, describedBy, invalid }) => (
-            <input
-              ref={amountRef}
-              id={inputId}
-              class="input input-amount"
-              type="text"
-              inputmode="decimal"
-              autocomplete="off"
-              spellcheck={false}
-              maxlength={6}
-              value={amount}
-              aria-invalid={invalid ? 'true' : undefined}
-              aria-describedby={describedBy}
-              onInput={(event) => setAmount(keepOnly(event.currentTarget, /[^\d.,]/g))}
-            />
-          )}
-        </Field>
+        <InputField
+          id="card-hold-amount"
+          label="Заблокированная сумма, ₽"
+          hint="Рубли и копейки, например 7,43"
+          error={amountError}
+          value={amount}
+          inputMode="decimal"
+          maxLength={6}
+          size="input-amount"
+          inputRef={amountRef}
+          onInput={(input) => setAmount(keepOnly(input, /[^\d.,]/g))}
+        />
         <Alert message={error} />
         <p class="sr-only" role="status">
           {busy ? 'Проверяем сумму…' : ''}
@@ -627,40 +587,19 @@ const ContractDetails = ({ id, contract }: { id: string; contract: Contract }) =
   return (
     <>
       <p class="muted small">Договор № {contract.number}</p>
-      <dl class="key-facts">
-        <div>
-          <dt>Сумма займа</dt>
-          <dd data-figure="amount" data-kopecks={facts.amountKopecks}>
-            {formatRubles(facts.amountKopecks)}
-          </dd>
-        </div>
-        <div class="psk-box">
-          <dt>Полная стоимость займа</dt>
-          <dd>
-            <span data-figure="psk" data-value={facts.pskPercent}>
-              {formatPskPercent(facts.pskPercent)}
-            </span>{' '}
-            <span class="nowrap">
-              годовых ·{' '}
-              <span data-figure="psk-kopecks" data-kopecks={facts.pskKopecks}>
-                {formatRubles(facts.pskKopecks)}
-              </span>
-            </span>
-          </dd>
-        </div>
-        <div>
-          <dt>Вернуть всего</dt>
-          <dd data-figure="total" data-kopecks={facts.totalKopecks}>
-            {formatRubles(facts.totalKopecks)}
-          </dd>
-        </div>
-        <div>
-          <dt>Дата возврата</dt>
-          <dd data-figure="return-date" data-value={facts.returnDate}>
-            {formatDate(facts.returnDate)}
-          </dd>
-        </div>
-      </dl>
+      <FigureList
+        class="key-facts"
+        figures={[
+          { label: 'Сумма займа', name: 'amount', kopecks: facts.amountKopecks },
+          {
+            label: 'Полная стоимость займа',
+            class: 'psk-box',
+            content: <PskValue percent={facts.pskPercent} kopecks={facts.pskKopecks} annual />,
+          },
+          { label: 'Вернуть всего', name: 'total', kopecks: facts.totalKopecks },
+          { label: 'Дата возврата', name: 'return-date', date: facts.returnDate },
+        ]}
+      />
       {contract.coolingOffHours > 0 && (
         <p class="note cooling-note">
           Деньги придут через {contract.coolingOffHours} {pluralRu(contract.coolingOffHours, 'час', 'часа', 'часов')}; до этого можно
@@ -674,152 +613,29 @@ const ContractDetails = ({ id, contract }: { id: string; contract: Contract }) =
         </p>
       )}
       <h3 id="contract-text-title">Текст договора</h3>
-      <ContractText text={contract.text} />
+      <DocumentText text={contract.text} labelledBy="contract-text-title" />
       <SignForm id={id} />
     </>
   );
 };
 
-/** Lines drawn only with box-drawing characters: the frame of the ПСК box. */
-const FRAME_LINE = /^[\u2500-\u257f]+$/;
-
-/**
- * The contract's exact text. Its paragraphs wrap to the screen; the frame lines never do (a broken
- * frame reads as garbage on a phone): they run on, and the block scrolls sideways to show them.
- */
-const ContractText = ({ text }: { text: string }) => (
-  <pre class="contract-text" tabIndex={0} role="region" aria-labelledby="contract-text-title">
-    {text.split('\n').map((line, index) => (
-      <Fragment key={index}>
-        {index > 0 && '\n'}
-        {FRAME_LINE.test(line) ? <span class="contract-frame">{line}</span> : line}
-      </Fragment>
-    ))}
-  </pre>
-);
-
-/** The SMS code: asked for, typed, checked; a refusal says what to do, a wait shows its countdown. */
-const SignForm = ({ id }: { id: string }) => {
-  const [sent, setSent] = useState(false);
-  const [code, setCode] = useState('');
-  const [resendAt, setResendAt] = useState<number | null>(null);
-  const [waitUntil, setWaitUntil] = useState<number | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [codeError, setCodeError] = useState<string | null>(null);
-  const [busy, setBusy] = useState<'send' | 'sign' | null>(null);
-  const [status, setStatus] = useState('');
-  const codeRef = useRef<HTMLInputElement>(null);
-  const resendLeft = useSecondsLeft(resendAt);
-  const waitLeft = useSecondsLeft(waitUntil);
-
-  const sendCode = async () => {
-    if (busy) return;
-    setBusy('send');
-    setError(null);
-    setCodeError(null);
-    try {
-      const reply = await api.requestSigningCode(id);
-      setSent(true);
-      setWaitUntil(null);
-      setCode('');
-      setResendAt(deadlineIn(reply.resendAfterSec));
-      setStatus('Код отправлен по SMS.');
-      window.requestAnimationFrame(() => codeRef.current?.focus());
-    } catch (failure) {
-      if (failure instanceof ApiError && failure.status === 429 && failure.retryAfterSec) {
-        setWaitUntil(deadlineIn(failure.retryAfterSec));
-      }
-      setError(errorMessage(failure));
-    } finally {
-      setBusy(null);
+/** The SMS code that signs the contract; a signed contract continues to its loan. */
+const SignForm = ({ id }: { id: string }) => (
+  <CodeForm
+    id="sign-code"
+    intro={
+      <p class="muted small">
+        Подписывая договор кодом из SMS, вы подтверждаете, что прочитали его и согласны с условиями (простая электронная
+        подпись).
+      </p>
     }
-  };
-
-  const sign = async (event: Event) => {
-    event.preventDefault();
-    if (busy) return;
-    if (!new RegExp(`^\\d{${CODE_LENGTH}}$`).test(code)) {
-      setCodeError('Код — это 6 цифр из SMS.');
-      codeRef.current?.focus();
-      return;
-    }
-    setBusy('sign');
-    setCodeError(null);
-    setError(null);
-    try {
+    startLabel="Подписать кодом из SMS"
+    submitLabel="Подписать договор"
+    busyLabel="Подписываем…"
+    requestCode={() => api.requestSigningCode(id)}
+    submit={async (code) => {
       const signed = await api.sign(id, code);
       navigate(`/loans/${signed.loanId}`);
-    } catch (failure) {
-      if (failure instanceof ApiError && (failure.status === 401 || failure.status === 400)) {
-        setCodeError(fieldOrMessage(failure, 'code'));
-        codeRef.current?.focus();
-      } else {
-        setError(errorMessage(failure));
-      }
-      setBusy(null);
-    }
-  };
-
-  const isWaiting = waitLeft > 0;
-
-  if (!sent) {
-    return (
-      <div class="sign-start">
-        <p class="muted small">
-          Подписывая договор кодом из SMS, вы подтверждаете, что прочитали его и согласны с условиями (простая электронная
-          подпись).
-        </p>
-        <Alert message={error} />
-        {isWaiting && (
-          <p class="muted" role="timer">
-            Запросить код можно через {formatSeconds(waitLeft)}
-          </p>
-        )}
-        <button type="button" class="btn btn-primary btn-block" disabled={busy !== null || isWaiting} onClick={() => void sendCode()}>
-          {busy === 'send' ? 'Отправляем код…' : 'Подписать кодом из SMS'}
-        </button>
-      </div>
-    );
-  }
-
-  return (
-    <form class="sign-form" onSubmit={(event) => void sign(event)} noValidate>
-      <p class="sr-only" role="status">
-        {status}
-      </p>
-      <Field id="sign-code" label="Код из SMS" error={codeError ?? undefined}>
-        {({ id: inputId, describedBy, invalid }) => (
-          <input
-            ref={codeRef}
-            id={inputId}
-            class="input input-code"
-            type="text"
-            inputmode="numeric"
-            autocomplete="one-time-code"
-            pattern="[0-9]*"
-            maxlength={CODE_LENGTH}
-            value={code}
-            aria-invalid={invalid ? 'true' : undefined}
-            aria-describedby={describedBy}
-            onInput={(event) => setCode(keepOnly(event.currentTarget, /\D/g).slice(0, CODE_LENGTH))}
-          />
-        )}
-      </Field>
-      <Alert message={error} />
-      <button type="submit" class="btn btn-primary btn-block" disabled={busy !== null}>
-        {busy === 'sign' ? 'Подписываем…' : 'Подписать договор'}
-      </button>
-      <div class="resend">
-        {resendLeft > 0 || isWaiting ? (
-          <p class="muted" role="timer">
-            Повторно через {formatSeconds(Math.max(resendLeft, waitLeft))}
-          </p>
-        ) : (
-          <button type="button" class="btn btn-secondary btn-block" disabled={busy !== null} onClick={() => void sendCode()}>
-            Отправить код ещё раз
-          </button>
-        )}
-      </div>
-    </form>
-  );
-};
+    }}
+  />
+);

@@ -1,19 +1,25 @@
 /**
  * `/loans/:id`, loaded on demand (a dynamic `import()` in App.tsx): a signed loan. While the money
  * is on its way the page asks every 1.5 s; during the cooling-off it counts down to the payout and
- * offers a free refusal; once active it shows what to return, when, and (for cash) the transfer code.
+ * offers a free refusal; once active it shows (for cash) the transfer code, today's debt, the cost
+ * meter, paying it back, the prolongation and the payments; closed, the closing certificate.
+ * Back from the acquirer's page (`?payment=<id>`) it shows that payment's outcome first.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { LoadStatus } from '../../components/LoadStatus';
 import { Alert } from '../../components/Alert';
-import { Layout } from '../../components/Layout';
+import { FigureList } from '../../components/FigureList';
+import { CabinetLink, Layout } from '../../components/Layout';
+import { moscowDate } from '../../../core/dates';
 import { formatRubles } from '../../../core/money';
 import { DEFAULT_PRODUCTS } from '../../../core/pricing/products';
-import { ApiError, type Loan, api, errorMessage, loanContractPdfUrl } from '../../lib/api';
-import { useDocumentTitle, useSecondsLeft } from '../../lib/hooks';
-import { LOAN_STATUS_LABELS, LOAN_STATUS_TONES, formatHms } from '../../lib/loan-status';
-import { formatDate, formatPskPercent } from '../../lib/loan-format';
-import { Link, navigate } from '../../lib/router';
+import { ApiError, type Loan, type Payment, api, closingCertificatePdfUrl, errorMessage, loanContractPdfUrl } from '../../lib/api';
+import { useBackForwardRestore, useDocumentTitle, useSecondsLeft } from '../../lib/hooks';
+import { LOAN_STATUS_LABELS, LOAN_STATUS_TONES, SCHEDULE_STATUS_LABELS, SCHEDULE_STATUS_TONES, formatHms } from '../../lib/loan-status';
+import { formatCapPercent, formatDate, formatDaysLeft, formatPskPercent } from '../../lib/loan-format';
+import { Link, navigate, useRoute } from '../../lib/router';
+import { PayCard, PaymentOutcome, PaymentsList } from './Payments';
+import { ProlongationCard } from './Prolongation';
 import './loans.css';
 
 /** While the payout is on its way, the page asks this often. */
@@ -32,20 +38,28 @@ export const LoanPages = ({ path }: { path: string }) => {
   return <LoanPage key={id} id={id} />;
 };
 
-const CabinetLink = () => (
-  <Link href="/cabinet" class="btn btn-secondary btn-header">
-    Личный кабинет
-  </Link>
-);
+/** A loan that is (or was) being repaid: it has a debt, payments, maybe a closing certificate. */
+const isServiced = (loan: Loan) => loan.status === 'active' || loan.status === 'closed';
 
 const LoanPage = ({ id }: { id: string }) => {
   useDocumentTitle('Заём');
+  const route = useRoute();
+  const returnedPayment = route.query.get('payment');
   const [state, setState] = useState<State>({ kind: 'loading' });
   const [attempt, setAttempt] = useState(0);
   const [failures, setFailures] = useState(0);
+  const [payments, setPayments] = useState<Payment[] | null>(null);
+  const [paymentsFailed, setPaymentsFailed] = useState(false);
+  const [paymentsRound, setPaymentsRound] = useState(0);
+  // Back from the acquirer's page by the Back button, the page comes as it was left (a busy
+  // «Создаём платёж…»): the forms are drawn anew, as they are when a payment is shown here.
+  const [generation, setGeneration] = useState(0);
   const loan = state.kind === 'ready' ? state.loan : null;
   const payoutAt = loan?.status === 'cooling_off' ? Date.parse(loan.payoutAt) : null;
   const payoutLeft = useSecondsLeft(payoutAt);
+  const serviced = loan !== null && isServiced(loan);
+
+  const goLogin = () => navigate(loginFor(window.location.pathname + window.location.search), { replace: true });
 
   useEffect(() => {
     let active = true;
@@ -56,14 +70,36 @@ const LoanPage = ({ id }: { id: string }) => {
       })
       .catch((error: unknown) => {
         if (!active) return;
-        if (error instanceof ApiError && error.status === 401) navigate(loginFor(`/loans/${id}`), { replace: true });
+        if (error instanceof ApiError && error.status === 401) goLogin();
         else if (error instanceof ApiError && error.status === 404) setState({ kind: 'missing' });
-        else setState({ kind: 'failed', message: errorMessage(error) });
+        // A refresh that fails keeps the figures already shown (the next one may succeed).
+        else setState((previous) => (previous.kind === 'ready' ? previous : { kind: 'failed', message: errorMessage(error) }));
       });
     return () => {
       active = false;
     };
   }, [id, attempt]);
+
+  // The payments of a loan being repaid: again whenever a payment settles or the loan changes state.
+  useEffect(() => {
+    if (!serviced) return;
+    let active = true;
+    api
+      .loanPayments(id)
+      .then((list) => {
+        if (!active) return;
+        setPayments(list);
+        setPaymentsFailed(false);
+      })
+      .catch((error: unknown) => {
+        if (!active) return;
+        if (error instanceof ApiError && error.status === 401) goLogin();
+        else setPaymentsFailed(true);
+      });
+    return () => {
+      active = false;
+    };
+  }, [id, serviced, loan?.status, paymentsRound]);
 
   // Ask again while something is about to change: the payout in progress, or the cooling-off ending.
   const isWaiting = loan?.status === 'disbursing' || loan?.status === 'cooling_off';
@@ -82,7 +118,7 @@ const LoanPage = ({ id }: { id: string }) => {
         })
         .catch((error: unknown) => {
           if (!active) return;
-          if (error instanceof ApiError && error.status === 401) navigate(loginFor(`/loans/${id}`), { replace: true });
+          if (error instanceof ApiError && error.status === 401) goLogin();
           else setFailures((n) => n + 1);
         });
     }, delay);
@@ -92,6 +128,16 @@ const LoanPage = ({ id }: { id: string }) => {
     };
   }, [loan, failures, isDue]);
 
+  /** Today's figures again (a payment settled, the debt changed under the form). */
+  const refresh = () => {
+    setAttempt((n) => n + 1);
+    setPaymentsRound((n) => n + 1);
+  };
+  useBackForwardRestore(() => {
+    setGeneration((n) => n + 1);
+    refresh();
+  });
+
   if (state.kind === 'missing') return <Missing />;
 
   return (
@@ -99,12 +145,21 @@ const LoanPage = ({ id }: { id: string }) => {
       <div class="container narrow loan-page">
         <h1 class="page-title">Заём</h1>
         <LoadStatus state={state} onRetry={() => setAttempt((n) => n + 1)} />
+        {returnedPayment && /^[0-9a-f-]{36}$/i.test(returnedPayment) && (state.kind === 'ready' || state.kind === 'loading') && (
+          <div class="cards">
+            <PaymentOutcome key={returnedPayment} paymentId={returnedPayment} loanId={id} onSettled={refresh} />
+          </div>
+        )}
         {loan && (
           <LoanDetails
+            key={`${generation}:${returnedPayment ?? ''}`}
             loan={loan}
             payoutLeft={payoutLeft}
             offline={failures >= 3}
+            payments={payments}
+            paymentsFailed={paymentsFailed}
             onLoan={(fresh) => setState({ kind: 'ready', loan: fresh })}
+            onStale={refresh}
           />
         )}
       </div>
@@ -112,9 +167,24 @@ const LoanPage = ({ id }: { id: string }) => {
   );
 };
 
-type DetailsProps = { loan: Loan; payoutLeft: number; offline: boolean; onLoan: (loan: Loan) => void };
+type DetailsProps = {
+  loan: Loan;
+  payoutLeft: number;
+  offline: boolean;
+  payments: Payment[] | null;
+  paymentsFailed: boolean;
+  onLoan: (loan: Loan) => void;
+  onStale: () => void;
+};
 
-const LoanDetails = ({ loan, payoutLeft, offline, onLoan }: DetailsProps) => (
+const PAYOUT_LABELS: Record<string, string> = {
+  cash: 'Наличные, «Золотая Корона»',
+  sbp: 'СБП',
+  card: 'На карту',
+  wallet: 'На кошелёк ЮMoney',
+};
+
+const LoanDetails = ({ loan, payoutLeft, offline, payments, paymentsFailed, onLoan, onStale }: DetailsProps) => (
   <div class="cards">
     <section class="card" aria-labelledby="loan-status-title">
       <h2 id="loan-status-title">
@@ -135,79 +205,152 @@ const LoanDetails = ({ loan, payoutLeft, offline, onLoan }: DetailsProps) => (
         </p>
       )}
       {loan.status === 'cooling_off' && loan.canRefuse && <Refuse loan={loan} onLoan={onLoan} />}
+      {loan.status === 'closed' && (
+        <a class="btn btn-primary btn-block" href={closingCertificatePdfUrl(loan.id)} target="_blank" rel="noopener">
+          Справка о погашении (PDF)
+        </a>
+      )}
+      {isServiced(loan) && loan.overpaymentKopecks > 0 && (
+        <p class="note" data-figure="overpayment-held" data-kopecks={loan.overpaymentKopecks}>
+          Переплата {formatRubles(loan.overpaymentKopecks)}: эти деньги ваши. Чтобы их вернуть, напишите в поддержку.
+        </p>
+      )}
     </section>
 
     {loan.status === 'active' && loan.payoutType === 'cash' && loan.cashCode && <CashCode code={loan.cashCode} />}
 
+    {loan.status === 'active' && (
+      <>
+        <DebtCard loan={loan} />
+        {loan.debt.totalKopecks > 0 && <PayCard loan={loan} onStale={onStale} />}
+        <CostMeterCard loan={loan} />
+        {loan.schedule.length === 1 && loan.debt.totalKopecks > 0 && <ProlongationCard loan={loan} />}
+      </>
+    )}
+
+    {isServiced(loan) && <PaymentsList payments={payments} failed={paymentsFailed} onRetry={onStale} />}
+
     <section class="card" aria-labelledby="loan-terms-title">
       <h2 id="loan-terms-title">Условия</h2>
-      <dl class="facts facts-grid">
-        <div>
-          <dt>Сумма</dt>
-          <dd data-figure="amount" data-kopecks={loan.amountKopecks}>
-            {formatRubles(loan.amountKopecks)}
-          </dd>
-        </div>
-        <div>
-          <dt>Вернуть всего</dt>
-          <dd data-figure="total" data-kopecks={loan.totalKopecks}>
-            {formatRubles(loan.totalKopecks)}
-          </dd>
-        </div>
-        <div>
-          <dt>Дата возврата</dt>
-          <dd data-figure="return-date" data-value={loan.returnDate}>
-            {formatDate(loan.returnDate)}
-          </dd>
-        </div>
-        <div>
-          <dt>ПСК</dt>
-          <dd data-figure="psk" data-value={loan.pskPercent}>
-            {formatPskPercent(loan.pskPercent)}
-          </dd>
-        </div>
-        <div>
-          <dt>Договор от</dt>
-          <dd>{formatDate(loan.contractDate)}</dd>
-        </div>
-        <div>
-          <dt>Получение</dt>
-          <dd>{loan.payoutType === 'cash' ? 'Наличные, «Золотая Корона»' : loan.payoutType === 'sbp' ? 'СБП' : loan.payoutType}</dd>
-        </div>
-      </dl>
+      <FigureList
+        class="facts facts-grid"
+        figures={[
+          { label: 'Сумма', name: 'amount', kopecks: loan.amountKopecks },
+          { label: 'Вернуть всего', name: 'total', kopecks: loan.totalKopecks },
+          { label: 'Дата возврата по договору', name: 'return-date', date: loan.returnDate },
+          { label: 'ПСК', name: 'psk', value: loan.pskPercent, content: formatPskPercent(loan.pskPercent) },
+          { label: 'Договор от', date: loan.contractDate },
+          { label: 'Получение', value: PAYOUT_LABELS[loan.payoutType] ?? loan.payoutType },
+        ]}
+      />
       <a class="btn btn-secondary btn-block" href={loanContractPdfUrl(loan.id)} target="_blank" rel="noopener">
         Договор (PDF)
       </a>
     </section>
 
-    {loan.schedule.length > 0 && loan.status !== 'refused' && (
-      <section class="card" aria-labelledby="loan-schedule-title">
-        <h2 id="loan-schedule-title">График платежей</h2>
-        <div class="table-scroll" tabIndex={0} role="region" aria-labelledby="loan-schedule-title">
-          <table class="schedule">
-            <thead>
-              <tr>
-                <th scope="col">Дата</th>
-                <th scope="col">Платёж</th>
-                <th scope="col">Долг</th>
-                <th scope="col">Проценты</th>
-              </tr>
-            </thead>
-            <tbody>
-              {loan.schedule.map((line) => (
-                <tr key={line.date}>
-                  <td>{formatDate(line.date)}</td>
-                  <td class="num">{formatRubles(line.totalKopecks)}</td>
-                  <td class="num">{formatRubles(line.principalKopecks)}</td>
-                  <td class="num">{formatRubles(line.interestKopecks)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      </section>
-    )}
+    {loan.schedule.length > 0 && loan.status !== 'refused' && loan.status !== 'payout_failed' && <ScheduleCard loan={loan} />}
   </div>
+);
+
+/** What is owed today, by part, and the due date with the days left (or overdue, highlighted). */
+const DebtCard = ({ loan }: { loan: Loan }) => (
+  <section class="card debt-card" aria-labelledby="debt-title">
+    <h2 id="debt-title">Долг на сегодня</h2>
+    <FigureList
+      class="facts facts-grid debt-figures"
+      figures={[
+        { label: 'Основной долг', name: 'debt-principal', kopecks: loan.debt.principalKopecks },
+        { label: 'Проценты', name: 'debt-interest', kopecks: loan.debt.interestKopecks },
+        { label: 'Неустойка', name: 'debt-penalty', kopecks: loan.debt.penaltyKopecks },
+        { label: 'Итого', name: 'debt-total', kopecks: loan.debt.totalKopecks, class: 'debt-total' },
+      ]}
+    />
+    <p class={loan.overdue ? 'due due-overdue note note-danger' : 'due'} data-figure="due-date" data-value={loan.dueDate} data-days-left={loan.daysLeft}>
+      {loan.overdue ? (
+        <>
+          <span class="badge badge-danger">{formatDaysLeft(loan.daysLeft)}</span> Вернуть нужно было до{' '}
+          <strong class="nowrap">{formatDate(loan.dueDate)}</strong>: каждый день начисляется неустойка.
+        </>
+      ) : (
+        <>
+          Вернуть до <strong class="nowrap">{formatDate(loan.dueDate)}</strong> — {formatDaysLeft(loan.daysLeft)}
+        </>
+      )}
+    </p>
+  </section>
+);
+
+/**
+ * The cost meter: what closes the loan today, what it will take on the due date, and the most it
+ * can ever cost — the legal cap on interest and penalties, so the borrower sees the debt cannot grow forever.
+ */
+const CostMeterCard = ({ loan }: { loan: Loan }) => {
+  const meter = loan.costMeter;
+  return (
+    <section class="card cost-meter" aria-labelledby="cost-title">
+      <h2 id="cost-title">Сколько стоит займ</h2>
+      <FigureList
+        class="cost-figures"
+        figures={[
+          { label: 'Погасить сегодня', name: 'pay-today', kopecks: meter.payTodayKopecks },
+          meter.payByDueDateKopecks !== null && {
+            label: `В дату возврата, ${formatDate(loan.dueDate)}`,
+            name: 'pay-by-due-date',
+            kopecks: meter.payByDueDateKopecks,
+          },
+          meter.legalMaximumKopecks !== null && {
+            label: 'Предел по закону',
+            name: 'legal-maximum',
+            kopecks: meter.legalMaximumKopecks,
+            content: (
+              <>
+                Больше <span class="nowrap">{formatRubles(meter.legalMaximumKopecks)}</span> не будет никогда
+              </>
+            ),
+          },
+        ]}
+      />
+      {meter.capKopecks !== null && (
+        <p class="muted small">
+          Проценты и неустойка перестают начисляться, когда их сумма достигает {formatCapPercent(meter.capKopecks, loan.amountKopecks)} суммы
+          займа.
+        </p>
+      )}
+    </section>
+  );
+};
+
+/** The contract's instalments with where each stands. */
+const ScheduleCard = ({ loan }: { loan: Loan }) => (
+  <section class="card" aria-labelledby="loan-schedule-title">
+    <h2 id="loan-schedule-title">График платежей</h2>
+    <div class="table-scroll" tabIndex={0} role="region" aria-labelledby="loan-schedule-title">
+      <table class="schedule">
+        <thead>
+          <tr>
+            <th scope="col">Дата</th>
+            <th scope="col">Статус</th>
+            <th scope="col">Платёж</th>
+            <th scope="col">Долг</th>
+            <th scope="col">Проценты</th>
+          </tr>
+        </thead>
+        <tbody>
+          {loan.schedule.map((line) => (
+            <tr key={line.date} data-status={line.status}>
+              <td>{formatDate(line.date)}</td>
+              <td>
+                <span class={`badge badge-${SCHEDULE_STATUS_TONES[line.status]}`}>{SCHEDULE_STATUS_LABELS[line.status]}</span>
+              </td>
+              <td class="num">{formatRubles(line.totalKopecks)}</td>
+              <td class="num">{formatRubles(line.principalKopecks)}</td>
+              <td class="num">{formatRubles(line.interestKopecks)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  </section>
 );
 
 const StatusNote = ({ loan, payoutLeft }: { loan: Loan; payoutLeft: number }) => {
@@ -242,7 +385,22 @@ const StatusNote = ({ loan, payoutLeft }: { loan: Loan; payoutLeft: number }) =>
     case 'payout_failed':
       return <p>Не удалось выплатить деньги. Платить ничего не нужно; мы свяжемся с вами по SMS.</p>;
     case 'closed':
-      return <p>Заём погашен. Спасибо!</p>;
+      return (
+        <p>
+          <strong>Займ погашен</strong>
+          {loan.closedAt ? (
+            <>
+              {' '}
+              <span data-figure="closed-at" data-value={loan.closedAt}>
+                {formatDate(moscowDate(new Date(loan.closedAt)))}
+              </span>
+            </>
+          ) : (
+            '.'
+          )}{' '}
+          Спасибо! Справка о погашении подтверждает, что долга нет.
+        </p>
+      );
   }
 };
 

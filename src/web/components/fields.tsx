@@ -1,10 +1,21 @@
-import type { ComponentChildren, TargetedEvent, TargetedInputEvent } from 'preact';
+import type { ComponentChildren, Ref, TargetedEvent, TargetedInputEvent } from 'preact';
 import { useRef } from 'preact/hooks';
-import type { MaskResult } from '../../lib/masks';
-import type { FieldPath } from '../../lib/questionnaire-form';
+import './fields.css';
+import type { MaskResult } from '../lib/masks';
+import type { FieldPath } from '../lib/questionnaire-form';
 
 /** The element id of a questionnaire field: `passport.series` → `q-passport-series`. */
 export const fieldId = (path: string): string => `q-${path.replace(/\./g, '-')}`;
+
+/**
+ * Drops what `unwanted` matches from a field as it is typed, writing the field itself: a stray letter
+ * leaves the state unchanged, so no re-render would take it out.
+ */
+export const keepOnly = (input: HTMLInputElement, unwanted: RegExp): string => {
+  const value = input.value.replace(unwanted, '');
+  if (value !== input.value) input.value = value;
+  return value;
+};
 
 type FieldProps = (
   | { path: FieldPath; id?: never }
@@ -49,6 +60,49 @@ export const Field = ({ path, id: ownId, label, hint, error, optional = false, c
     </div>
   );
 };
+
+type InputFieldProps = {
+  id: string;
+  label: string;
+  hint?: string | undefined;
+  error?: string | undefined;
+  value: string;
+  inputMode: 'numeric' | 'decimal' | 'text';
+  maxLength: number;
+  /** `input-amount`, `input-code`: the input's class besides `input`. */
+  size?: string;
+  autoComplete?: string;
+  pattern?: string;
+  inputRef?: Ref<HTMLInputElement>;
+  /** The input as typed (`keepOnly` may clean it first). */
+  onInput: (input: HTMLInputElement) => void;
+};
+
+/**
+ * A one-line field outside the questionnaire (an amount, a wallet number, an SMS code): labelled,
+ * with its hint and error, never autocompleted (unless told, as a one-time code is) or spell-checked.
+ */
+export const InputField = ({ id, label, hint, error, value, inputMode, maxLength, size, autoComplete = 'off', pattern, inputRef, onInput }: InputFieldProps) => (
+  <Field id={id} label={label} hint={hint} error={error}>
+    {({ id: inputId, describedBy, invalid }) => (
+      <input
+        ref={inputRef}
+        id={inputId}
+        class={size ? `input ${size}` : 'input'}
+        type="text"
+        inputmode={inputMode}
+        autocomplete={autoComplete}
+        pattern={pattern}
+        spellcheck={false}
+        maxlength={maxLength}
+        value={value}
+        aria-invalid={invalid ? 'true' : undefined}
+        aria-describedby={describedBy}
+        onInput={(event) => onInput(event.currentTarget)}
+      />
+    )}
+  </Field>
+);
 
 type InputProps = {
   path: FieldPath;
