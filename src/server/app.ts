@@ -11,7 +11,7 @@ import type { Keys } from './crypto';
 import type { DB } from './db/schema';
 import { AppError } from './errors';
 import { buildOpenApi } from './http/openapi';
-import { registerRoutes, type AnyRouteSpec } from './http/routes';
+import { registerRoutes, type AnyRouteSpec, type Authenticators } from './http/routes';
 import { registerSameOriginCheck, registerSecurityHeaders } from './http/security';
 import { createSessionCookie } from './http/session-cookie';
 import type { JobQueue } from './jobs/queue';
@@ -34,6 +34,8 @@ import { historyRoutes } from './modules/history/history.routes';
 import { prolongationRoutes } from './modules/servicing/prolongation.routes';
 import { signingRoutes } from './modules/contracts/signing.routes';
 import { loanRoutes } from './modules/loans/loans.routes';
+import { OPEN_BEFORE_PASSWORD_CHANGE, staffRoutes } from './modules/staff/staff.routes';
+import * as staffAuth from './modules/staff/staff.service';
 import type { Random } from './random';
 import { maskSecretsInUrl } from './logging';
 
@@ -108,11 +110,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     jobs: deps.jobs,
     config,
   };
-  const requireCustomer = async (request: Parameters<typeof cookie.read>[0]) => {
-    const token = cookie.read(request);
-    const actor = token ? await auth.authenticate(authDeps, token) : null;
-    if (!actor) throw new AppError('unauthorized');
-    return actor;
+  const staffCookie = createSessionCookie(config.secureCookies, 'staff_sid');
+  const staffDeps: staffAuth.StaffDeps = { db: deps.db, clock: deps.clock, random: deps.random, keys: deps.keys, config };
+  const authenticate: Authenticators = {
+    customer: async (request) => {
+      const token = cookie.read(request);
+      const actor = token ? await auth.authenticate(authDeps, token) : null;
+      if (!actor) throw new AppError('unauthorized');
+      return actor;
+    },
+    staff: async (request, roles) => {
+      const token = staffCookie.read(request);
+      const actor = token ? await staffAuth.authenticateStaff(staffDeps, token) : null;
+      if (!actor) throw new AppError('unauthorized', 'Войдите как сотрудник.');
+      if (!actor.roles.some((role) => roles.includes(role))) throw new AppError('forbidden', 'Вашей роли это действие недоступно.');
+      if (actor.mustChangePassword && !OPEN_BEFORE_PASSWORD_CHANGE.has(request.routeOptions.url ?? '')) {
+        throw new AppError('password_change_required');
+      }
+      return actor;
+    },
   };
 
   const applicationDeps = { db: deps.db, clock: deps.clock, random: deps.random, keys: deps.keys, jobs: deps.jobs, pricing: deps.pricing };
@@ -129,12 +145,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...paymentRoutes(paymentDeps),
     ...prolongationRoutes({ ...paymentDeps, auth: authDeps }),
     ...historyRoutes({ db: deps.db, clock: deps.clock }),
+    ...staffRoutes({ ...staffDeps, cookie: staffCookie }),
     ...(devSms && deps.sandboxSms ? devRoutes({ sandboxSms: deps.sandboxSms, devClock: deps.devClock ?? null }) : []),
   ];
-  registerRoutes(app, routes, requireCustomer);
+  registerRoutes(app, routes, authenticate);
   registerSandboxPages(app, { payouts: deps.sandboxCardPage ?? null, acquiring: deps.sandboxAcquiring ?? null });
   registerAcquiringWebhook(app, paymentDeps);
-  const openApi = buildOpenApi(routes, { title: 'CarCapital API', version: '0.1.0' }, cookie.name);
+  const openApi = buildOpenApi(routes, { title: 'CarCapital API', version: '0.1.0' }, { customer: cookie.name, staff: staffCookie.name });
   app.get('/api/docs', async () => openApi);
 
   const webRoot = deps.webRoot;

@@ -42,6 +42,8 @@ const EnvSchema = z
     OTP_SENDS_GLOBAL_DAY: positiveInt.default(50_000),
     SESSION_IDLE_MIN: positiveInt.default(15),
     SESSION_ABSOLUTE_HOURS: positiveInt.default(12),
+    STAFF_SESSION_IDLE_MIN: positiveInt.default(15),
+    STAFF_SESSION_ABSOLUTE_HOURS: positiveInt.default(8),
     /** Passport check and credit bureaus: only sandboxes exist so far (production refuses them). */
     PASSPORT_PROVIDER: z.enum(['sandbox']).default('sandbox'),
     BUREAU_PROVIDER: z.enum(['sandbox']).default('sandbox'),
@@ -133,6 +135,8 @@ export type Config = {
     sendsGlobalDay: number;
   };
   session: { idleMs: number; absoluteMs: number };
+  /** Staff: 15 min idle, 8 h absolute (SECURITY.md SES-4, operators). */
+  staffSession: { idleMs: number; absoluteMs: number };
   pricing: { catalogueFile: string | undefined; legalRulesFile: string | undefined };
   providers: { passport: 'sandbox'; bureau: 'sandbox'; sandboxLatencyMs: number; timeoutMs: number };
   payouts: { provider: 'sandbox' } | { provider: 'yookassa'; agentId: string; secretKey: string; baseUrl: string };
@@ -191,6 +195,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       sendsGlobalDay: env.OTP_SENDS_GLOBAL_DAY,
     },
     session: { idleMs: env.SESSION_IDLE_MIN * 60_000, absoluteMs: env.SESSION_ABSOLUTE_HOURS * 3_600_000 },
+    staffSession: { idleMs: env.STAFF_SESSION_IDLE_MIN * 60_000, absoluteMs: env.STAFF_SESSION_ABSOLUTE_HOURS * 3_600_000 },
     pricing: { catalogueFile: env.CATALOGUE_FILE, legalRulesFile: env.LEGAL_RULES_FILE },
     providers: {
       passport: env.PASSPORT_PROVIDER,

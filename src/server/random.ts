@@ -10,10 +10,13 @@ export type Random = {
   otpCode: () => string;
   /** An opaque session token: 32 random bytes, base64url. */
   sessionToken: () => string;
+  /** Raw random bytes (TOTP secrets, temporary passwords). */
+  bytes: (count: number) => Buffer;
 };
 
 export const cryptoRandom: Random = {
   uuid: () => randomUUID(),
   otpCode: () => randomInt(0, 1_000_000).toString().padStart(6, '0'),
   sessionToken: () => randomBytes(32).toString('base64url'),
+  bytes: (count) => randomBytes(count),
 };

@@ -78,7 +78,7 @@ export async function openDatabase(config: Config): Promise<Database> {
 }
 
 /** Outside production a missing APP_SECRET is generated once and kept in DATA_DIR. */
-function resolveAppSecret(config: Config): string {
+export function resolveAppSecret(config: Config): string {
   if (config.appSecret) return config.appSecret;
   if (config.env === 'production') throw new Error('APP_SECRET is required in production');
   mkdirSync(config.dataDir, { recursive: true });

@@ -127,6 +127,8 @@ export type ApplicationsTable = {
   pdn_percent: ColumnType<string | null, number | null, number | null>;
   decision_reasons: ColumnType<unknown, string | null, string | null>;
   scoring_attempts: ColumnType<number, number | undefined, number>;
+  /** The underwriter who decided a manual review; NULL for the robot. */
+  decided_by: ColumnType<string | null, string | null | undefined, string | null>;
 };
 
 export type ConsentsTable = {
@@ -356,7 +358,84 @@ export type ContactLogTable = {
   at: Timestamp;
 };
 
+export type StaffRole = 'support' | 'underwriter' | 'collections' | 'admin';
+
+export type StaffTable = {
+  id: string;
+  email: string;
+  full_name: string;
+  roles: ColumnType<StaffRole[], StaffRole[], StaffRole[]>;
+  password_hash: string;
+  must_change_password: ColumnType<boolean, boolean | undefined, boolean>;
+  totp_secret_ct: Bytes | null;
+  totp_pending_ct: Bytes | null;
+  totp_last_step: ColumnType<number | null, number | null | undefined, number | null>;
+  failed_logins: ColumnType<number, number | undefined, number>;
+  locked_until: Timestamp | null;
+  disabled_at: Timestamp | null;
+  created_at: Timestamp;
+  created_by: string | null;
+};
+
+export type StaffSessionsTable = {
+  id: string;
+  token_hash: Bytes;
+  staff_id: string;
+  stage: 'password' | 'active';
+  totp_failures: ColumnType<number, number | undefined, number>;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  revoked_at: Timestamp | null;
+  ip: string;
+  user_agent: string;
+};
+
+export type AuditLogTable = {
+  id: string;
+  seq: number;
+  at: Timestamp;
+  actor_type: 'staff' | 'customer' | 'system';
+  actor_id: string | null;
+  action: string;
+  entity_type: string;
+  entity_id: string | null;
+  reason: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  details: ColumnType<Record<string, unknown>, string, never>;
+  prev_hash: Bytes;
+  hash: Bytes;
+};
+
+export type TicketCategory = 'loan' | 'payment' | 'documents' | 'account' | 'other';
+export type TicketStatus = 'open' | 'answered' | 'closed';
+
+export type SupportTicketsTable = {
+  id: string;
+  customer_id: string;
+  category: TicketCategory;
+  subject: string;
+  status: TicketStatus;
+  assigned_to: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+};
+
+export type SupportMessagesTable = {
+  id: string;
+  ticket_id: string;
+  author_type: 'customer' | 'staff';
+  staff_id: string | null;
+  body: string;
+  created_at: Timestamp;
+};
+
 export type DB = {
+  staff: StaffTable;
+  staff_sessions: StaffSessionsTable;
+  audit_log: AuditLogTable;
+  support_tickets: SupportTicketsTable;
+  support_messages: SupportMessagesTable;
   customers: CustomersTable;
   otp_challenges: OtpChallengesTable;
   otp_send_log: OtpSendLogTable;

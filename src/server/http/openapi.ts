@@ -2,7 +2,11 @@ import { z } from 'zod';
 import type { AnyRouteSpec } from './routes';
 
 /** OpenAPI 3.1 from the route list: the description is generated, so it matches the code. */
-export function buildOpenApi(routes: AnyRouteSpec[], info: { title: string; version: string }, sessionCookieName: string) {
+export function buildOpenApi(
+  routes: AnyRouteSpec[],
+  info: { title: string; version: string },
+  cookieNames: { customer: string; staff: string },
+) {
   const paths: Record<string, Record<string, unknown>> = {};
   const toSchema = (schema: z.ZodType, io: 'input' | 'output') =>
     z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'openapi-3.0' });
@@ -12,6 +16,8 @@ export function buildOpenApi(routes: AnyRouteSpec[], info: { title: string; vers
       summary: route.summary,
       tags: [route.tag],
       ...(route.auth === 'customer' ? { security: [{ sessionCookie: [] }] } : {}),
+      // The roles are part of the contract: an operator reads who may call what.
+      ...(typeof route.auth === 'object' ? { security: [{ staffSessionCookie: [] }], 'x-staff-roles': route.auth.staff } : {}),
       responses: Object.fromEntries(
         Object.entries(route.responses).map(([status, schema]) => [
           status,
@@ -38,7 +44,12 @@ export function buildOpenApi(routes: AnyRouteSpec[], info: { title: string; vers
   return {
     openapi: '3.1.0',
     info,
-    components: { securitySchemes: { sessionCookie: { type: 'apiKey', in: 'cookie', name: sessionCookieName } } },
+    components: {
+      securitySchemes: {
+        sessionCookie: { type: 'apiKey', in: 'cookie', name: cookieNames.customer },
+        staffSessionCookie: { type: 'apiKey', in: 'cookie', name: cookieNames.staff },
+      },
+    },
     paths,
   };
 }

@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { AppError } from '../errors';
+import type { StaffRole } from '../db/schema';
 import type { Actor } from '../modules/auth/auth.service';
+import type { StaffActor } from '../modules/staff/staff.service';
 
 /**
  * Routes are plain data: method, path, zod schemas for input and output, and a handler. The app
@@ -17,14 +19,22 @@ export type RouteContext<TBody, TQuery> = {
   query: TQuery;
   /** Set when `auth` is 'customer'. */
   actor: Actor;
+  /** Set when `auth` names staff roles. */
+  staff: StaffActor;
 };
+
+/**
+ * Who may call a route: anyone, a logged-in customer, or a staff member holding one of the listed
+ * roles. Staff routes name their roles one by one: there is no default and no wildcard.
+ */
+export type RouteAuth = 'public' | 'customer' | { staff: readonly [StaffRole, ...StaffRole[]] };
 
 export type RouteSpec<TBody = unknown, TQuery = unknown> = {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
   summary: string;
   tag: string;
-  auth: 'public' | 'customer';
+  auth: RouteAuth;
   body?: z.ZodType<TBody>;
   query?: z.ZodType<TQuery>;
   /** Status → body schema (null: no body). The first 2xx entry is the success reply. */
@@ -65,9 +75,13 @@ export function parseInput<T>(schema: z.ZodType<T>, value: unknown): T {
   return result.data;
 }
 
-export type Authenticator = (request: FastifyRequest) => Promise<Actor>;
+export type Authenticators = {
+  customer: (request: FastifyRequest) => Promise<Actor>;
+  /** Resolves the staff session (401 without one) and refuses (403) a member with none of `roles`. */
+  staff: (request: FastifyRequest, roles: readonly StaffRole[]) => Promise<StaffActor>;
+};
 
-export function registerRoutes(app: FastifyInstance, routes: AnyRouteSpec[], requireCustomer: Authenticator) {
+export function registerRoutes(app: FastifyInstance, routes: AnyRouteSpec[], authenticate: Authenticators) {
   for (const route of routes) {
     const successStatus = Number(Object.keys(route.responses).find((s) => Number(s) >= 200 && Number(s) < 300) ?? 200);
     const successSchema = route.responses[successStatus] ?? null;
@@ -75,10 +89,11 @@ export function registerRoutes(app: FastifyInstance, routes: AnyRouteSpec[], req
       method: route.method,
       url: route.url,
       handler: async (request, reply) => {
-        const actor = route.auth === 'customer' ? await requireCustomer(request) : (undefined as unknown as Actor);
+        const actor = route.auth === 'customer' ? await authenticate.customer(request) : (undefined as unknown as Actor);
+        const staff = typeof route.auth === 'object' ? await authenticate.staff(request, route.auth.staff) : (undefined as unknown as StaffActor);
         const body = route.body ? parseInput(route.body, request.body) : undefined;
         const query = route.query ? parseInput(route.query, request.query) : undefined;
-        const result = await route.handler({ request, reply, body, query, actor });
+        const result = await route.handler({ request, reply, body, query, actor, staff });
         if (reply.sent) return reply;
         reply.code(successStatus);
         if (successSchema === null) return reply.send();
