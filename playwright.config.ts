@@ -20,8 +20,8 @@ const dataDir = dataDirFor('E2E_DATA_DIR', 'carcapital-e2e-');
 const timeMachineDataDir = dataDirFor('E2E_TIME_MACHINE_DATA_DIR', 'carcapital-e2e-time-');
 
 /** What both servers share: the built app from dist/web (`npm run test:e2e` builds it first). */
-const server = (port: number, url: string, dir: string, env: Record<string, string> = {}) => ({
-  command: 'node --import tsx src/server/main.ts',
+const server = (port: number, url: string, dir: string, env: Record<string, string> = {}, before = '') => ({
+  command: `${before}node --import tsx src/server/main.ts`,
   url: `${url}/api/health`,
   env: {
     PORT: String(port),
@@ -70,7 +70,16 @@ export default defineConfig({
     },
   },
   webServer: [
-    server(E2E_PORT, E2E_URL, dataDir),
+    // The first admin is made the way an operator makes one (`npm run staff:create`), before the
+    // server starts (the embedded database is one process's); the back-office journey reads its
+    // temporary password from admin.json.
+    server(
+      E2E_PORT,
+      E2E_URL,
+      dataDir,
+      {},
+      `node --import tsx scripts/staff-create.ts --email admin@e2e.test --name "Администратор" --roles admin --json > "${join(dataDir, 'admin.json')}" && `,
+    ),
     // The time machine (tests/e2e/servers.ts): its clock is moved by days, so a session lives
     // through a moved day (idle 2 days, 3 days at most) instead of the real 15 minutes / 12 hours.
     server(TIME_MACHINE_PORT, TIME_MACHINE_URL, timeMachineDataDir, { SESSION_IDLE_MIN: '2880', SESSION_ABSOLUTE_HOURS: '72' }),
