@@ -35,7 +35,9 @@ import { prolongationRoutes } from './modules/servicing/prolongation.routes';
 import { signingRoutes } from './modules/contracts/signing.routes';
 import { loanRoutes } from './modules/loans/loans.routes';
 import { OPEN_BEFORE_PASSWORD_CHANGE, staffRoutes } from './modules/staff/staff.routes';
+import { backofficeRoutes } from './modules/backoffice/backoffice.routes';
 import * as staffAuth from './modules/staff/staff.service';
+import { supportRoutes } from './modules/support/support.routes';
 import type { Random } from './random';
 import { maskSecretsInUrl } from './logging';
 
@@ -146,6 +148,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...prolongationRoutes({ ...paymentDeps, auth: authDeps }),
     ...historyRoutes({ db: deps.db, clock: deps.clock }),
     ...staffRoutes({ ...staffDeps, cookie: staffCookie }),
+    ...backofficeRoutes({ db: deps.db, clock: deps.clock, random: deps.random, keys: deps.keys, jobs: deps.jobs, pricing: deps.pricing }),
+    ...supportRoutes({ db: deps.db, clock: deps.clock, random: deps.random, keys: deps.keys, jobs: deps.jobs }),
     ...(devSms && deps.sandboxSms ? devRoutes({ sandboxSms: deps.sandboxSms, devClock: deps.devClock ?? null }) : []),
   ];
   registerRoutes(app, routes, authenticate);

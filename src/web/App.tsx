@@ -79,10 +79,18 @@ const ApplicationRoute = lazyPages(
 const LoanRoute = lazyPages(() => import('./pages/loans/LoanPage').then((module) => module.LoanPages), 'Заём');
 /** Every operation of the customer, filtered, with CSV and PDF downloads. */
 const HistoryRoute = lazyPages(() => import('./pages/history/HistoryPage').then((module) => module.HistoryPage), 'История операций');
+/** The customer's requests to support and their threads. */
+const SupportRoute = lazyPages(() => import('./pages/support/SupportPages').then((module) => module.SupportPages), 'Поддержка');
+/** The back office (its own chunk: customers never load it). */
+const StaffRoute = lazyPages(() => import('./pages/staff/StaffApp').then((module) => module.StaffApp), 'Бэк-офис');
+
+const within = (path: string, root: string) => path === root || path.startsWith(`${root}/`);
 
 const screenFor = (path: string) => {
   if (path === '/application' || path.startsWith('/application/')) return <ApplicationRoute path={path} />;
   if (path.startsWith('/loans/')) return <LoanRoute path={path} />;
+  if (within(path, '/support')) return <SupportRoute path={path} />;
+  if (within(path, '/staff')) return <StaffRoute path={path} />;
   switch (path) {
     case '/':
       return <Landing />;

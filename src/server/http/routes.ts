@@ -64,13 +64,15 @@ export function validationError(error: z.ZodError): AppError {
       fields[key] = 'Заполните это поле.';
       continue;
     }
-    fields[key] = issue.message;
+    // Schemas carry Russian messages; zod's own English defaults never reach a form.
+    fields[key] = /[а-яё]/i.test(issue.message) ? issue.message : issue.code === 'invalid_type' ? 'Неверный формат значения.' : 'Проверьте это поле.';
   }
   return new AppError('validation_failed', undefined, { fields });
 }
 
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value ?? {});
+  // reportInput: a wrong-type value is told apart from a missing one (zod 4 drops the input otherwise).
+  const result = schema.safeParse(value ?? {}, { reportInput: true });
   if (!result.success) throw validationError(result.error);
   return result.data;
 }

@@ -73,7 +73,8 @@ const toApiError = (status: number, body: unknown, retryAfterHeader: string | nu
   return new ApiError(status, code, message, retryAfterSec, fields, requestId);
 };
 
-const request = async <T>(
+/** One JSON request to our API; the staff and support clients (their own chunks) call it too. */
+export const request = async <T>(
   method: 'GET' | 'POST' | 'PUT' | 'PATCH',
   path: string,
   body?: unknown,

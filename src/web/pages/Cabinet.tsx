@@ -180,6 +180,13 @@ const Dashboard = ({
             Открыть историю
           </Link>
         </section>
+        <section class="card" aria-labelledby="support-title">
+          <h2 id="support-title">Поддержка</h2>
+          <p class="muted">Вопрос о займе, платеже или документах — напишите нам, ответим здесь же.</p>
+          <Link href="/support" class="btn btn-secondary btn-block">
+            Написать в поддержку
+          </Link>
+        </section>
         <section class="card" aria-labelledby="profile-title">
           <h2 id="profile-title">Профиль</h2>
           <dl class="facts">

@@ -94,38 +94,6 @@ export async function insertScoringChecks(
     .execute();
 }
 
-/** scoring → a decision, only once: a second run of the same job finds nothing to change. */
-export async function recordDecision(
-  trx: Transaction<DB>,
-  id: string,
-  decision: {
-    status: 'approved' | 'declined' | 'manual_review';
-    offerAmountRubles: number | null;
-    offerTerm: number | null;
-    reapplyAfter: string | null;
-    pdnPercent: number | null;
-    reasons: unknown;
-    at: Date;
-  },
-): Promise<boolean> {
-  const result = await trx
-    .updateTable('applications')
-    .set({
-      status: decision.status,
-      offer_amount_rubles: decision.offerAmountRubles,
-      offer_term: decision.offerTerm,
-      reapply_after: decision.reapplyAfter,
-      pdn_percent: decision.pdnPercent,
-      decision_reasons: JSON.stringify(decision.reasons),
-      decided_at: decision.at,
-      updated_at: decision.at,
-    })
-    .where('id', '=', id)
-    .where('status', '=', 'scoring')
-    .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
-}
-
 /** The latest decline of this customer whose reapply date is still ahead. */
 export async function pendingReapplyAfter(executor: Executor, customerId: string, exceptId: string, today: string): Promise<string | null> {
   const row = await executor

@@ -59,11 +59,21 @@ export function pdnPercent(monthlyDebtRubles: number, incomeRubles: number): num
   return Math.round((monthlyDebtRubles / incomeRubles) * 10_000) / 100;
 }
 
+/** Income counted for ПДН: up to 50 000 ₽ the lower of the declared figure and the regional average. */
+export function incomeForPdn(amountRubles: number, declaredIncomeRubles: number): number {
+  return amountRubles <= SMALL_LOAN_LIMIT_RUBLES ? Math.min(declaredIncomeRubles, REGIONAL_AVERAGE_INCOME_RUBLES) : declaredIncomeRubles;
+}
+
+/** After a decline: an earlier decline's date still ahead stands, else a week from today. */
+export function reapplyAfterFor(today: BusinessDate, pendingReapplyAfter: BusinessDate | null): BusinessDate {
+  return pendingReapplyAfter ?? addDays(today, REAPPLY_AFTER_DAYS);
+}
+
 export function decide(input: DecisionInput): Decision {
   const checks: CheckRecord[] = [];
   const declined = (pdn: number | null = null): Decision => ({
     status: 'declined',
-    reapplyAfter: input.pendingReapplyAfter ?? addDays(input.today, REAPPLY_AFTER_DAYS),
+    reapplyAfter: reapplyAfterFor(input.today, input.pendingReapplyAfter),
     pdnPercent: pdn,
     checks,
   });
@@ -96,10 +106,7 @@ export function decide(input: DecisionInput): Decision {
   });
   if (expensiveRule && expensive >= EXPENSIVE_LOANS_LIMIT) return declined();
 
-  const income =
-    input.amountRubles <= SMALL_LOAN_LIMIT_RUBLES
-      ? Math.min(input.monthlyIncomeRubles, REGIONAL_AVERAGE_INCOME_RUBLES)
-      : input.monthlyIncomeRubles;
+  const income = incomeForPdn(input.amountRubles, input.monthlyIncomeRubles);
   const otherDebt = report.activeLoans.reduce((sum, l) => sum + l.monthlyPaymentRubles, 0);
   const pdnFor = (quote: Quote) => pdnPercent(otherDebt + monthlyPaymentRubles(quote), income);
 
@@ -119,11 +126,11 @@ export function decide(input: DecisionInput): Decision {
       }
       candidate -= stepRubles;
     }
-    checks.push({ name: 'pdn', outcome: found ? 'pass' : 'fail', details: { pdnPercent: pdnFor(requested), counterOfferRubles: found, incomeUsed: income } });
+    checks.push({ name: 'pdn', outcome: found ? 'pass' : 'fail', details: { pdnPercent: pdnFor(requested), counterOfferRubles: found, incomeUsed: income, otherDebtRubles: otherDebt } });
     if (found === null) return declined(pdnFor(requested));
     amount = found;
   } else {
-    checks.push({ name: 'pdn', outcome: 'pass', details: { pdnPercent: pdn, incomeUsed: income, warningRequired: pdn > PDN_WARNING_PERCENT } });
+    checks.push({ name: 'pdn', outcome: 'pass', details: { pdnPercent: pdn, incomeUsed: income, otherDebtRubles: otherDebt, warningRequired: pdn > PDN_WARNING_PERCENT } });
   }
 
   if (!report.hasHistory) {

@@ -13,10 +13,9 @@ import type { PassportCheckProvider } from '../../providers/passport/port';
 import type { Random } from '../../random';
 import * as repo from '../applications/applications.repo';
 import { readQuestionnaire } from '../applications/applications.service';
-import { queueSms } from '../notifications/sms-outbox';
-import { recordOperation } from '../history/operations';
 import type { Pricing } from '../pricing/pricing.service';
 import { decide, type CheckRecord, type Decision } from './decision';
+import { recordApplicationDecision } from './record-decision';
 
 /**
  * The scoring job: one run per submitted application, durable (pg-boss), at least once. It asks the
@@ -49,12 +48,6 @@ const CreditReportAnswer = z.object({
   maxOverdueDaysLastYear: z.number().int().min(0),
 });
 
-const DECISION_TITLE = {
-  approved: 'Заявка одобрена',
-  declined: 'В займе отказано',
-  manual_review: 'Заявка передана специалисту',
-} as const;
-
 export type ScoringDeps = {
   db: Kysely<DB>;
   clock: Clock;
@@ -77,12 +70,6 @@ async function ask<T>(deps: ScoringDeps, provider: string, schema: z.ZodType<T>,
   if (!parsed.success) throw new ProviderError(provider, 'answer does not match the expected schema');
   return parsed.data;
 }
-
-const SMS_TEXT: Record<Decision['status'], string> = {
-  approved: 'CarCapital: заявка одобрена. Проверьте условия и подпишите договор в личном кабинете.',
-  declined: 'CarCapital: по вашей заявке принято решение. Подробности — в личном кабинете.',
-  manual_review: 'CarCapital: заявка передана специалисту. Решение придёт по SMS и появится в личном кабинете.',
-};
 
 /** Asks every provider (in parallel, each bounded and schema-checked) and decides. Throws if any failed. */
 async function checkAndDecide(deps: ScoringDeps, row: repo.ApplicationRow, today: string): Promise<Decision> {
@@ -162,34 +149,16 @@ export function createScoringHandler(deps: ScoringDeps) {
     }
 
     deps.crashpoint('scoring.before_commit');
-    const decided = await deps.db.transaction().execute(async (trx) => {
-      const now = deps.clock.now();
-      const changed = await repo.recordDecision(trx, applicationId, {
-        status: decision.status,
-        offerAmountRubles: decision.status === 'approved' ? decision.amountRubles : null,
-        offerTerm: decision.status === 'approved' ? decision.term : null,
-        reapplyAfter: decision.status === 'declined' ? decision.reapplyAfter : null,
-        pdnPercent: decision.pdnPercent,
-        reasons: decision.checks.filter((c) => c.outcome !== 'pass').map((c) => c.name),
-        at: now,
-      });
-      if (!changed) return false;
-      await repo.insertScoringChecks(
-        trx,
-        decision.checks.map((c) => ({ applicationId, attempt, ...c, at: now })),
-      );
-      await queueSms(deps, trx, { to: await repo.customerPhone(trx, row.customer_id), text: SMS_TEXT[decision.status], kind: 'notice' });
-      await recordOperation(trx, deps.random, {
+    const decided = await deps.db.transaction().execute((trx) =>
+      recordApplicationDecision(trx, deps, {
+        applicationId,
         customerId: row.customer_id,
-        at: now,
-        type: 'decision',
-        title: DECISION_TITLE[decision.status],
-        amountKopecks: decision.status === 'approved' ? decision.amountRubles * 100 : null,
-        status: decision.status,
-        ref: applicationId,
-      });
-      return true;
-    });
+        from: 'scoring',
+        decision,
+        attempt,
+        at: deps.clock.now(),
+      }),
+    );
     deps.crashpoint('scoring.after_commit');
     if (decided) deps.logger.info({ applicationId, status: decision.status, attempt }, 'application decided');
   };

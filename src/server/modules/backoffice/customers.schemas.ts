@@ -1,0 +1,110 @@
+import { z } from 'zod';
+
+export const SearchQuery = z.strictObject({
+  query: z
+    .string({ error: 'Введите телефон клиента, номер заявки, займа или договора.' })
+    .trim()
+    .min(1, 'Введите телефон клиента, номер заявки, займа или договора.')
+    .max(100, 'Слишком длинный запрос.'),
+});
+
+export const REVEAL_FIELDS = ['passport', 'inn', 'phone', 'address', 'email'] as const;
+export type RevealField = (typeof REVEAL_FIELDS)[number];
+
+export const RevealBody = z.strictObject({
+  field: z.enum(REVEAL_FIELDS, { error: 'Выберите, что показать: паспорт, ИНН, телефон, адрес или почту.' }),
+  reason: z
+    .string({ error: 'Укажите причину просмотра.' })
+    .trim()
+    .min(10, 'Опишите причину просмотра — не короче 10 символов.')
+    .max(500, 'Причина — не длиннее 500 символов.'),
+});
+
+export const RevealReply = z.object({ field: z.enum(REVEAL_FIELDS), value: z.string().nullable() });
+
+export const CustomerSummary = z.object({
+  id: z.uuid(),
+  phoneMasked: z.string(),
+  fullName: z.string().nullable(),
+  createdAt: z.iso.datetime(),
+});
+
+const datetime = z.iso.datetime();
+
+export const CustomerCard = CustomerSummary.extend({
+  passportMasked: z.string().nullable(),
+  innMasked: z.string().nullable(),
+  addressMasked: z.string().nullable(),
+  emailMasked: z.string().nullable(),
+  applications: z.array(
+    z.object({
+      id: z.uuid(),
+      status: z.string(),
+      productCode: z.string(),
+      amountRubles: z.number().int(),
+      term: z.number().int(),
+      createdAt: datetime,
+      submittedAt: datetime.nullable(),
+      decidedAt: datetime.nullable(),
+      offerAmountRubles: z.number().int().nullable(),
+      reapplyAfter: z.string().nullable(),
+      decidedByStaff: z.boolean(),
+    }),
+  ),
+  loans: z.array(
+    z.object({
+      id: z.uuid(),
+      number: z.string(),
+      status: z.string(),
+      productCode: z.string(),
+      principalKopecks: z.number().int(),
+      debtKopecks: z.number().int(),
+      contractDate: z.string(),
+      dueDate: z.string(),
+      overdue: z.boolean(),
+      payoutType: z.string(),
+    }),
+  ),
+  payments: z.array(
+    z.object({
+      id: z.uuid(),
+      loanId: z.uuid(),
+      status: z.string(),
+      method: z.string(),
+      amountKopecks: z.number().int(),
+      createdAt: datetime,
+      paidAt: datetime.nullable(),
+    }),
+  ),
+  tickets: z.array(
+    z.object({
+      id: z.uuid(),
+      category: z.string(),
+      subject: z.string(),
+      status: z.string(),
+      assignedTo: z.uuid().nullable(),
+      createdAt: datetime,
+      updatedAt: datetime,
+    }),
+  ),
+  consents: z.array(
+    z.object({
+      kind: z.string(),
+      documentVersion: z.string(),
+      applicationId: z.uuid().nullable(),
+      grantedAt: datetime,
+      withdrawnAt: datetime.nullable(),
+    }),
+  ),
+  history: z.array(
+    z.object({
+      id: z.uuid(),
+      at: datetime,
+      type: z.string(),
+      title: z.string(),
+      amountKopecks: z.number().int().nullable(),
+      status: z.string().nullable(),
+      loanId: z.uuid().nullable(),
+    }),
+  ),
+});

@@ -1,0 +1,227 @@
+/**
+ * The back office's client for `/api/staff/…` (docs/backoffice.md). Same fetch helper as the
+ * customer's app; the `staff_sid` cookie is HttpOnly and sent by the browser. A request that finds
+ * no staff session (`401 unauthorized`) also tells the staff app, which goes to the login page.
+ */
+import { ApiError, type Application, request } from '../../lib/api';
+import type { TicketCategory, TicketStatus } from '../../lib/tickets';
+
+export type Role = 'support' | 'underwriter' | 'collections' | 'admin';
+export const ROLES: readonly Role[] = ['support', 'underwriter', 'collections', 'admin'];
+
+export type StaffMe = { id: string; email: string; fullName: string; roles: Role[]; mustChangePassword: boolean };
+export type Enrollment = { secret: string; otpauthUrl: string };
+export type LoginReply = { next: 'totp' } | { next: 'enroll'; enrollment: Enrollment };
+
+export type StaffUser = {
+  id: string;
+  email: string;
+  fullName: string;
+  roles: Role[];
+  disabled: boolean;
+  totpEnrolled: boolean;
+  createdAt: string;
+};
+export type CreatedUser = { user: StaffUser; temporaryPassword: string };
+
+export type ReviewItem = {
+  id: string;
+  customerId: string;
+  status?: string;
+  createdAt: string;
+  submittedAt: string | null;
+  productCode: string;
+  amountRubles: number;
+  term: number;
+  reasons: string[];
+};
+export type CheckOutcome = 'pass' | 'fail' | 'refer' | 'error';
+export type Check = { name: string; outcome: CheckOutcome; details: Record<string, unknown> | null; attempt?: number; at?: string };
+export type ReviewDetail = ReviewItem & {
+  decidedAt?: string | null;
+  decidedBy?: { id: string; email: string; fullName: string } | null;
+  offerAmountRubles?: number | null;
+  reapplyAfter?: string | null;
+  checks: Check[];
+  pdnPercent: number | null;
+  monthlyIncomeRubles: number | null;
+  applicant: { fullName: string | null; birthDate: string | null; passport: string | null; phone: string };
+  maxAmountRubles: number;
+  minAmountRubles?: number;
+  amountStepRubles?: number;
+};
+export type DecisionBody = { decision: 'approve'; amountRubles: number; comment: string } | { decision: 'decline'; comment: string };
+
+export type CustomerSummary = { id: string; phoneMasked: string; fullName: string | null; createdAt: string };
+export type RevealField = 'passport' | 'inn' | 'phone' | 'address' | 'email';
+export const REVEAL_FIELDS: readonly RevealField[] = ['phone', 'passport', 'inn', 'address', 'email'];
+
+/**
+ * The card's lists. The contract names their fields only for loans and consents; the rest are read
+ * leniently (see `pick` in format.ts), so a renamed field shows as «—» rather than breaking the page.
+ */
+export type CardApplication = Record<string, unknown> & { id: string };
+export type CardLoan = { id: string; number: string; status: string; principalKopecks: number; debtKopecks: number; dueDate: string | null };
+export type CardPayment = Record<string, unknown> & { id: string };
+export type CardTicket = Record<string, unknown> & { id: string };
+export type CardConsent = { kind: string; grantedAt: string; withdrawnAt: string | null };
+export type CardOperation = Record<string, unknown> & { id: string };
+export type CustomerCard = CustomerSummary & {
+  applications: CardApplication[];
+  loans: CardLoan[];
+  payments: CardPayment[];
+  tickets: CardTicket[];
+  consents: CardConsent[];
+  history: CardOperation[];
+} & Record<string, unknown>;
+
+export type TicketMessage = {
+  id: string;
+  author: 'customer' | 'staff';
+  body: string;
+  createdAt: string;
+  /** The colleague's full name on staff messages. */
+  authorName?: string | null;
+  staffId?: string | null;
+};
+export type StaffTicket = {
+  id: string;
+  customerId: string;
+  customerPhoneMasked?: string;
+  category: TicketCategory;
+  subject: string;
+  status: TicketStatus;
+  assignedTo: { id: string; fullName: string } | null;
+  createdAt: string;
+  updatedAt: string;
+  lastMessageAt?: string;
+  messagesCount?: number;
+  customer?: { id: string; phoneMasked?: string } | null;
+  messages?: TicketMessage[];
+};
+export type TicketPage = { items: StaffTicket[]; nextBefore: string | null };
+export type TicketFilters = { status?: string | undefined; category?: string | undefined; assignedTo?: string | undefined; before?: string | undefined };
+
+export type AuditRecord = {
+  id: string;
+  seq: number;
+  at: string;
+  actorType: string;
+  actorId: string | null;
+  actorEmail: string | null;
+  action: string;
+  entityType: string;
+  entityId: string | null;
+  reason: string | null;
+  ip: string | null;
+  details: Record<string, unknown> | null;
+};
+export type AuditPage = { items: AuditRecord[]; nextBefore: string | number | null };
+export type AuditFilters = { actor?: string | undefined; entity?: string | undefined; action?: string | undefined };
+
+export type Dashboard = {
+  date: string;
+  applications: { submitted: number; approved: number; declined: number; manualReview: number };
+  approvalRatePercent: number | null;
+  disbursedKopecks: number;
+  repaidKopecks: number;
+  overdue: { loans: number; debtKopecks: number };
+  openTickets: number;
+};
+
+/** Rows of the loans workspace: the contract names the routes, not the fields; read leniently. */
+export type WorkRow = Record<string, unknown>;
+
+type Method = 'GET' | 'POST' | 'PATCH';
+
+type SessionHandlers = {
+  /** No session any more (idle 15 min, ended elsewhere, roles changed): to the login. */
+  lost: () => void;
+  /** The password is still the temporary one: to the password change. */
+  passwordRequired: () => void;
+};
+
+let handlers: SessionHandlers | null = null;
+
+/** The staff app's reaction to a request refused because of the session itself. */
+export const setSessionHandlers = (next: SessionHandlers | null): void => {
+  handlers = next;
+};
+
+const call = async <T>(method: Method, path: string, body?: unknown): Promise<T> => {
+  try {
+    return await request<T>(method, path, body);
+  } catch (error) {
+    // Only «no session»: a wrong current password is a 401 too, and it is the form's business.
+    if (error instanceof ApiError && error.status === 401 && error.code === 'unauthorized') handlers?.lost();
+    if (error instanceof ApiError && error.code === 'password_change_required') handlers?.passwordRequired();
+    throw error;
+  }
+};
+
+const id = (value: string) => encodeURIComponent(value);
+
+const query = (params: Record<string, string | number | null | undefined>): string => {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== null && value !== '') search.set(key, String(value));
+  const text = search.toString();
+  return text === '' ? '' : `?${text}`;
+};
+
+export const staffApi = {
+  // The login steps never count as a lost session: there is none yet.
+  login: (email: string, password: string) => request<LoginReply>('POST', '/api/staff/auth/login', { email, password }),
+  totp: (code: string) => request<StaffMe>('POST', '/api/staff/auth/totp', { code }),
+  logout: () => request<void>('POST', '/api/staff/auth/logout', {}),
+  me: () => request<StaffMe>('GET', '/api/staff/me'),
+  changePassword: (currentPassword: string, newPassword: string) =>
+    call<void>('POST', '/api/staff/me/password', { currentPassword, newPassword }),
+
+  dashboard: () => call<Dashboard>('GET', '/api/staff/dashboard'),
+
+  users: () => call<{ items: StaffUser[] } | StaffUser[]>('GET', '/api/staff/users').then(itemsOf),
+  createUser: (body: { email: string; fullName: string; roles: Role[] }) => call<CreatedUser>('POST', '/api/staff/users', body),
+  updateUser: (userId: string, patch: { roles?: Role[]; disabled?: boolean }) => call<StaffUser>('PATCH', `/api/staff/users/${id(userId)}`, patch),
+  /** A lost phone or password: a new temporary password, the authenticator enrolled again. */
+  resetUser: (userId: string) => call<{ temporaryPassword: string }>('POST', `/api/staff/users/${id(userId)}/reset`, {}),
+
+  reviewQueue: () => call<{ items: ReviewItem[] }>('GET', '/api/staff/applications').then(itemsOf),
+  reviewDetail: (applicationId: string) => call<ReviewDetail>('GET', `/api/staff/applications/${id(applicationId)}`),
+  decide: (applicationId: string, body: DecisionBody) =>
+    call<Application>('POST', `/api/staff/applications/${id(applicationId)}/decision`, body),
+
+  searchCustomers: (text: string) => call<{ items: CustomerSummary[] }>('GET', `/api/staff/customers${query({ query: text })}`).then(itemsOf),
+  customer: (customerId: string) => call<CustomerCard>('GET', `/api/staff/customers/${id(customerId)}`),
+  reveal: (customerId: string, field: RevealField, reason: string) =>
+    call<{ field: RevealField; value: string | null }>('POST', `/api/staff/customers/${id(customerId)}/reveal`, { field, reason }),
+
+  tickets: (filters: TicketFilters) => call<TicketPage>('GET', `/api/staff/tickets${query(filters)}`),
+  ticket: (ticketId: string) => call<StaffTicket>('GET', `/api/staff/tickets/${id(ticketId)}`),
+  reply: (ticketId: string, body: string) => call<StaffTicket>('POST', `/api/staff/tickets/${id(ticketId)}/replies`, { body }),
+  /** The ticket as it is after the change, with its messages. */
+  updateTicket: (ticketId: string, patch: { status?: TicketStatus; assignedTo?: string | null }) =>
+    call<StaffTicket>('PATCH', `/api/staff/tickets/${id(ticketId)}`, patch),
+
+  overdueLoans: () => call<{ items: WorkRow[] }>('GET', '/api/staff/loans/overdue').then(itemsOf),
+  pendingPayments: () => call<{ items: WorkRow[] }>('GET', '/api/staff/payments/pending').then(itemsOf),
+  failedPayouts: () => call<{ items: WorkRow[] }>('GET', '/api/staff/payouts/failed').then(itemsOf),
+  retryPayout: (loanId: string) => call<unknown>('POST', `/api/staff/payouts/${id(loanId)}/retry`, {}),
+
+  audit: (filters: AuditFilters & { before?: string | number | null | undefined }) =>
+    call<AuditPage>('GET', `/api/staff/audit${query(filters)}`),
+};
+
+/** `{items: […]}` as the contract has it (a bare array is taken too). */
+function itemsOf<T>(reply: { items: T[] } | T[]): T[] {
+  return Array.isArray(reply) ? reply : (reply.items ?? []);
+}
+
+/** The signed-in staff member, or null without a staff session; other failures are thrown. */
+export const fetchStaffMe = async (): Promise<StaffMe | null> => {
+  try {
+    return await staffApi.me();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return null;
+    throw error;
+  }
+};
