@@ -34,8 +34,10 @@ import { historyRoutes } from './modules/history/history.routes';
 import { prolongationRoutes } from './modules/servicing/prolongation.routes';
 import { signingRoutes } from './modules/contracts/signing.routes';
 import { loanRoutes } from './modules/loans/loans.routes';
+import { catalogueRoutes } from './modules/catalogue/catalogue.routes';
 import { OPEN_BEFORE_PASSWORD_CHANGE, staffRoutes } from './modules/staff/staff.routes';
 import { backofficeRoutes } from './modules/backoffice/backoffice.routes';
+import { deletionRoutes } from './modules/deletion/deletion.routes';
 import * as staffAuth from './modules/staff/staff.service';
 import { supportRoutes } from './modules/support/support.routes';
 import type { Random } from './random';
@@ -148,6 +150,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...prolongationRoutes({ ...paymentDeps, auth: authDeps }),
     ...historyRoutes({ db: deps.db, clock: deps.clock }),
     ...staffRoutes({ ...staffDeps, cookie: staffCookie }),
+    ...deletionRoutes({ db: deps.db, clock: deps.clock, random: deps.random, keys: deps.keys, jobs: deps.jobs }),
+    ...catalogueRoutes({ db: deps.db, clock: deps.clock, random: deps.random, pricing: deps.pricing }),
     ...backofficeRoutes({ db: deps.db, clock: deps.clock, random: deps.random, keys: deps.keys, jobs: deps.jobs, pricing: deps.pricing }),
     ...supportRoutes({ db: deps.db, clock: deps.clock, random: deps.random, keys: deps.keys, jobs: deps.jobs }),
     ...(devSms && deps.sandboxSms ? devRoutes({ sandboxSms: deps.sandboxSms, devClock: deps.devClock ?? null }) : []),

@@ -12,6 +12,7 @@ import { createJobQueue, type JobQueue } from './jobs/queue';
 import { createLogger } from './logging';
 import { createSmsDeliveryHandler, SMS_QUEUE } from './modules/notifications/sms-outbox';
 import { loadPricing } from './modules/pricing/pricing.service';
+import { createCatalogueSync, type CatalogueSync } from './modules/catalogue/catalogue.sync';
 import type { SmsProvider } from './providers/sms/port';
 import { createSandboxSmsProvider, type SandboxSmsProvider } from './providers/sms/sandbox';
 import { createSmsRuProvider } from './providers/sms/smsru';
@@ -54,6 +55,8 @@ export type System = {
   money: { accrueAll: () => Promise<number>; reconcilePayments: (options?: { olderThanMs?: number }) => Promise<number>; sendReminders: () => Promise<number> };
   database: Database;
   jobs: JobQueue;
+  /** The catalogue staff saved: installed at start, looked for every 15 s (tests call refreshIfDue). */
+  catalogue: CatalogueSync;
   clock: Clock;
   sandboxSms: SandboxSmsProvider | null;
   logger: Logger;
@@ -100,6 +103,9 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
   const database = overrides.database ?? (await openDatabase(config));
   const ownsDatabase = overrides.ownsDatabase ?? !overrides.database;
   await migrate(database);
+  // The latest catalogue version staff saved replaces the file's, checked against the law like it.
+  const catalogue = createCatalogueSync({ db: database.db, clock, logger, pricing });
+  await catalogue.load();
 
   const keys = deriveKeys(resolveAppSecret(config));
   let sandboxSms: SandboxSmsProvider | null = null;
@@ -229,6 +235,7 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
     webRoot: 'webRoot' in overrides ? overrides.webRoot : DEFAULT_WEB_ROOT,
   });
   await app.ready();
+  catalogue.start();
   // The sandbox acquirer's notifications reach the webhook through the whole HTTP stack, as a real one's.
   sandboxAcquiring.setDelivery(async (request) => (await app.inject({ method: 'POST', url: request.url, headers: request.headers, payload: request.body })).statusCode);
 
@@ -244,10 +251,12 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
     },
     database,
     jobs,
+    catalogue,
     clock,
     sandboxSms,
     logger,
     close: async () => {
+      await catalogue.stop();
       await app.close();
       await jobs.stop();
       if (ownsDatabase) await database.close();

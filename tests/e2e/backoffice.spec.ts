@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Browser, BrowserContext, Page, TestInfo } from '@playwright/test';
-import { totp } from '../../src/server/modules/staff/totp';
 import { E2E_URL } from './servers';
+import { firstLogin, logInAdmin, nav, readAdmin } from './staff-login';
 import { QUESTIONNAIRE, checkScreen, expect, expectNoHorizontalScroll, expectNoSeriousA11yViolations, logIn, saveScreenshot, test } from './support';
 
 /**
@@ -32,12 +30,6 @@ const runId = Date.now().toString(36);
 const DESKTOP = { width: 1280, height: 900 };
 const TABLET = { width: 768, height: 1024 };
 
-const readAdmin = (): { email: string; temporaryPassword: string } => {
-  const dir = process.env.E2E_DATA_DIR;
-  if (!dir) throw new Error('E2E_DATA_DIR is not set (playwright.config.ts sets it)');
-  return JSON.parse(readFileSync(join(dir, 'admin.json'), 'utf8')) as { email: string; temporaryPassword: string };
-};
-
 /** A desk browser for a staff member: its own cookies, Moscow time, and the same CSP watch as `test`. */
 const staffContext = async (browser: Browser): Promise<{ context: BrowserContext; page: Page; cspViolations: string[] }> => {
   const context = await browser.newContext({ baseURL: E2E_URL, viewport: DESKTOP, locale: 'ru-RU', timezoneId: 'Europe/Moscow' });
@@ -51,58 +43,6 @@ const staffContext = async (browser: Browser): Promise<{ context: BrowserContext
 const closeStaff = async ({ context, cspViolations }: { context: BrowserContext; cspViolations: string[] }) => {
   await context.close();
   expect(cspViolations, 'a staff page broke the server CSP').toEqual([]);
-};
-
-const nav = (page: Page) => page.getByRole('navigation', { name: 'Разделы бэк-офиса' });
-
-/**
- * First login of a member: e-mail and temporary password, the authenticator's key (its secret read
- * from the page, grouped by four), the first code, then the password change the app insists on.
- */
-const firstLogin = async (page: Page, testInfo: TestInfo, who: { email: string; temporaryPassword: string; newPassword: string }, screens: string | null) => {
-  await page.goto('/staff');
-  await expect(page).toHaveURL(/\/staff\/login$/);
-  await expect(page.getByRole('heading', { level: 1, name: 'Вход для сотрудников' })).toBeVisible();
-  if (screens) await checkScreen(page, testInfo, `${screens}-login`);
-
-  await page.getByLabel('E-mail').fill(who.email);
-  await page.getByLabel('Пароль', { exact: true }).fill(`${who.temporaryPassword}x`);
-  await page.getByRole('button', { name: 'Продолжить' }).click();
-  await expect(page.locator('#staff-password-error')).toHaveText('Неверная почта или пароль.');
-  await expect(page.getByLabel('Пароль', { exact: true })).toBeFocused();
-  await page.getByLabel('Пароль', { exact: true }).fill(who.temporaryPassword);
-  await page.getByRole('button', { name: 'Продолжить' }).click();
-
-  await expect(page.getByRole('heading', { level: 1, name: 'Подключение входа по коду' })).toBeVisible();
-  await expect(page.getByRole('heading', { name: 'Добавьте ключ в приложение-аутентификатор' })).toBeVisible();
-  const shown = (await page.getByTestId('totp-secret').textContent()) ?? '';
-  expect(shown, 'the secret comes in groups of four').toMatch(/^[A-Z2-7]{4}( [A-Z2-7]{1,4})+$/);
-  const secret = shown.replace(/\s+/g, '');
-  await expect(page.getByRole('link', { name: /^otpauth:\/\/totp\// })).toHaveAttribute('href', new RegExp(`secret=${secret}`));
-  if (screens) await checkScreen(page, testInfo, `${screens}-enroll`);
-
-  await page.getByLabel('Код из приложения').fill('12345');
-  await page.getByRole('button', { name: 'Подключить и войти' }).click();
-  await expect(page.locator('#staff-code-error')).toHaveText('Код — 6 цифр из приложения-аутентификатора.');
-  await page.getByLabel('Код из приложения').fill(totp(secret, Date.now()));
-  await page.getByRole('button', { name: 'Подключить и войти' }).click();
-
-  // A temporary password opens nothing before it is changed.
-  await expect(page).toHaveURL(/\/staff\/password$/);
-  await expect(page.getByRole('heading', { level: 1, name: 'Задайте свой пароль' })).toBeVisible();
-  await expect(nav(page)).toHaveCount(0);
-  await page.getByLabel('Временный пароль').fill(who.temporaryPassword);
-  await page.getByLabel('Новый пароль', { exact: true }).fill('короткий');
-  await page.getByRole('button', { name: 'Сохранить пароль' }).click();
-  await expect(page.locator('#staff-password-fresh-error')).toHaveText('Новый пароль — не короче 12 символов.');
-  await page.getByLabel('Новый пароль', { exact: true }).fill(who.newPassword);
-  await page.getByLabel('Новый пароль ещё раз').fill(who.newPassword);
-  if (screens) await checkScreen(page, testInfo, `${screens}-password`);
-  await page.getByRole('button', { name: 'Сохранить пароль' }).click();
-
-  await expect(page).toHaveURL(/\/staff$/);
-  await expect(page.getByRole('heading', { level: 1, name: 'Сводка за сегодня' })).toBeVisible();
-  await expect(page.locator('[data-figure="submitted"]')).toBeVisible();
 };
 
 /** The administrator's «Сотрудники» form; returns the temporary password the page shows once. */
@@ -131,10 +71,11 @@ test('the first administrator enrols, sets a password, and creates a support age
   const desk = await staffContext(browser);
   const { page } = desk;
 
-  await firstLogin(page, testInfo, { ...admin, newPassword: 'админ-пароль-надёжный-2026' }, 'admin');
+  // The first login (tests/e2e/staff-login.ts), unless another journey of this run did it already.
+  await logInAdmin(page, testInfo);
   await expect(page.getByTestId('staff-name')).toHaveText('Администратор');
   await expect(page.getByTestId('staff-roles')).toHaveText('Администратор');
-  await expect(nav(page).getByRole('link')).toHaveText(['Сводка', 'Заявки', 'Клиенты', 'Обращения', 'Займы и платежи', 'Сотрудники', 'Журнал аудита']);
+  await expect(nav(page).getByRole('link')).toHaveText(['Сводка', 'Заявки', 'Клиенты', 'Обращения', 'Удаление аккаунтов', 'Займы и платежи', 'Сотрудники', 'Продукты и акции', 'Журнал аудита']);
   await expect(nav(page).getByRole('link', { name: 'Сводка' })).toHaveAttribute('aria-current', 'page');
   await checkScreen(page, testInfo, 'admin-dashboard');
 
@@ -200,7 +141,7 @@ test('a customer writes to support; the agent answers from the inbox; the custom
   await expect(page.locator('#support-category-error')).toHaveText('Выберите, о чём вопрос.');
   await expect(page.locator('#support-subject-error')).toHaveText('Напишите тему в двух-трёх словах.');
   await expect(page.getByLabel('О чём вопрос')).toBeFocused();
-  await page.getByLabel('О чём вопрос').selectOption({ label: 'Платежи' });
+  await page.getByLabel('О чём вопрос').selectOption({ label: 'Вопрос по оплате' });
   await expect(page.locator('#support-category-error')).toHaveCount(0);
   await page.getByLabel('Тема').fill(subject);
   await page.getByLabel('Сообщение').fill('Оплатил вчера 3 000 ₽ картой, а в личном кабинете платежа нет.');
@@ -210,7 +151,7 @@ test('a customer writes to support; the agent answers from the inbox; the custom
   await expect(page).toHaveURL(/\/support\/[0-9a-f-]{36}$/);
   const ticketPath = new URL(page.url()).pathname;
   await expect(page.getByRole('heading', { level: 2, name: subject })).toBeVisible();
-  await expect(page.locator('[data-status="open"]')).toHaveText('Ждёт ответа');
+  await expect(page.locator('[data-status="new"]')).toHaveText('Новое');
   await expect(page.getByTestId('support-thread').getByRole('listitem')).toHaveCount(1);
   await checkScreen(page, testInfo, 'support-thread-open');
 
@@ -219,16 +160,17 @@ test('a customer writes to support; the agent answers from the inbox; the custom
   const staffPage = desk.page;
   await firstLogin(staffPage, testInfo, { email: agent.email, temporaryPassword: agent.password, newPassword: 'поддержка-пароль-2026' }, 'agent');
   await expect(staffPage.getByTestId('staff-roles')).toHaveText('Поддержка');
-  await expect(nav(staffPage).getByRole('link')).toHaveText(['Сводка', 'Клиенты', 'Обращения']);
+  await expect(nav(staffPage).getByRole('link')).toHaveText(['Сводка', 'Клиенты', 'Обращения', 'Удаление аккаунтов']);
   await staffPage.goto('/staff/users');
   await expect(staffPage.getByRole('heading', { level: 1, name: 'Нет доступа' })).toBeVisible();
 
-  // The inbox: waiting for us by default, the new request among them.
+  // The inbox: «Ждут нас» (new and in progress) by default, the new request among them.
   await nav(staffPage).getByRole('link', { name: 'Обращения' }).click();
   await expect(staffPage.getByRole('heading', { level: 1, name: 'Обращения клиентов' })).toBeVisible();
+  await expect(staffPage.getByLabel('Статус', { exact: true })).toHaveValue('waiting');
   const row = staffPage.getByTestId('ticket-list').getByRole('row').filter({ hasText: subject });
-  await expect(row).toContainText('Платежи');
-  await expect(row).toContainText('Ждёт ответа');
+  await expect(row).toContainText('Вопрос по оплате');
+  await expect(row).toContainText('Новое');
   await expect(row).toContainText('не назначено');
   await checkScreen(staffPage, testInfo, 'staff-inbox');
   await staffPage.setViewportSize(TABLET);
@@ -240,8 +182,11 @@ test('a customer writes to support; the agent answers from the inbox; the custom
   await row.getByRole('link', { name: subject }).click();
   await expect(staffPage.getByRole('heading', { level: 1, name: subject })).toBeVisible();
   await expect(staffPage.getByTestId('thread')).toContainText('Оплатил вчера 3 000 ₽ картой');
+  await expect(staffPage.getByTestId('ticket-status')).toHaveText('Новое');
   await staffPage.getByRole('button', { name: 'Взять себе' }).click();
   await expect(staffPage.getByTestId('ticket-assignee')).toContainText(agent.name);
+  // Taken: in progress.
+  await expect(staffPage.getByTestId('ticket-status')).toHaveText('В работе');
   await staffPage.getByRole('button', { name: 'Отправить ответ' }).click();
   await expect(staffPage.locator('#reply-body-error')).toHaveText('Напишите ответ клиенту.');
   const answer = 'Платёж нашли: банк прислал его сегодня утром, он уже зачислен. Спасибо, что написали!';
@@ -249,18 +194,27 @@ test('a customer writes to support; the agent answers from the inbox; the custom
   await checkScreen(staffPage, testInfo, 'staff-ticket');
   await staffPage.getByRole('button', { name: 'Отправить ответ' }).click();
   await expect(staffPage.getByRole('status').filter({ hasText: 'Ответ отправлен' })).toBeVisible();
-  await expect(staffPage.getByTestId('ticket-status')).toHaveText('Отвечено');
+  await expect(staffPage.getByTestId('ticket-status')).toHaveText('Ждёт ответа клиента');
   await expect(staffPage.getByTestId('thread').locator('[data-author="staff"]')).toContainText(answer);
+  // Waiting for the customer: no longer among «Ждут нас», found under its own status.
+  await staffPage.getByRole('link', { name: 'К обращениям' }).click();
+  await expect(staffPage.getByRole('heading', { level: 1, name: 'Обращения клиентов' })).toBeVisible();
+  await expect(staffPage.getByRole('status').filter({ hasText: /Обращений|Показано/ })).toBeVisible();
+  await expect(staffPage.getByTestId('ticket-list').getByRole('row').filter({ hasText: subject })).toHaveCount(0);
+  await staffPage.getByLabel('Статус', { exact: true }).selectOption({ label: 'Ждёт ответа клиента' });
+  await staffPage.getByRole('button', { name: 'Показать' }).click();
+  await expect(staffPage).toHaveURL(/\/staff\/tickets\?status=waiting_customer$/);
+  await expect(staffPage.getByTestId('ticket-list').getByRole('row').filter({ hasText: subject })).toContainText('Ждёт ответа клиента');
   await closeStaff(desk);
 
   // The customer sees the answer, and the status that says so.
   await page.goto(ticketPath);
-  await expect(page.locator('[data-status="answered"]')).toHaveText('Есть ответ');
+  await expect(page.locator('[data-status="waiting_customer"]')).toHaveText('Ждёт вашего ответа');
   await expect(page.getByTestId('support-thread').locator('[data-author="staff"]')).toContainText(answer);
   await checkScreen(page, testInfo, 'support-thread-answered');
   await page.getByRole('link', { name: '← Все обращения' }).click();
   const item = page.getByTestId('support-tickets').getByRole('listitem').filter({ hasText: subject });
-  await expect(item).toContainText('Есть ответ');
+  await expect(item).toContainText('Ждёт вашего ответа');
   await checkScreen(page, testInfo, 'support-list');
 });
 

@@ -12,6 +12,21 @@ export type CustomersTable = {
   id: string;
   phone: string;
   created_at: Timestamp;
+  /** Set when staff confirm the customer's deletion request: sessions revoked, login refused. */
+  deleted_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+};
+
+export type DeletionRequestStatus = 'pending' | 'confirmed' | 'refused';
+
+export type DeletionRequestsTable = {
+  id: string;
+  customer_id: string;
+  ticket_id: string;
+  status: DeletionRequestStatus;
+  requested_at: Timestamp;
+  decided_at: Timestamp | null;
+  decided_by: string | null;
+  comment: string | null;
 };
 
 export type OtpPurpose = 'login' | 'sign_contract' | 'change_phone' | 'delete_account';
@@ -407,8 +422,8 @@ export type AuditLogTable = {
   hash: Bytes;
 };
 
-export type TicketCategory = 'loan' | 'payment' | 'documents' | 'account' | 'other';
-export type TicketStatus = 'open' | 'answered' | 'closed';
+export type TicketCategory = 'sms' | 'payment' | 'loan' | 'deletion' | 'other';
+export type TicketStatus = 'new' | 'in_progress' | 'waiting_customer' | 'resolved' | 'closed';
 
 export type SupportTicketsTable = {
   id: string;
@@ -430,6 +445,43 @@ export type SupportMessagesTable = {
   created_at: Timestamp;
 };
 
+export type CatalogueVersionsTable = {
+  id: string;
+  seq: number;
+  /** Product[] as staff saved it (jsonb). */
+  products: ColumnType<unknown, string, never>;
+  created_at: Timestamp;
+  created_by: string | null;
+  note: ColumnType<string, string | undefined, never>;
+};
+
+export type PromotionAudience = 'all' | 'first_loan' | 'returning';
+
+export type PromotionsTable = {
+  id: string;
+  name: string;
+  product_code: string;
+  rate_ppm: number;
+  rate_per: 'day' | 'month';
+  valid_from: string;
+  valid_to: string;
+  audience: PromotionAudience;
+  created_by: string;
+  created_at: Timestamp;
+  disabled_at: Timestamp | null;
+};
+
+export type PromoCodesTable = {
+  id: string;
+  code: string;
+  promotion_id: string;
+  max_uses: number | null;
+  used_count: ColumnType<number, number | undefined, number>;
+  created_by: string;
+  created_at: Timestamp;
+  disabled_at: Timestamp | null;
+};
+
 export type DB = {
   staff: StaffTable;
   staff_sessions: StaffSessionsTable;
@@ -437,6 +489,7 @@ export type DB = {
   support_tickets: SupportTicketsTable;
   support_messages: SupportMessagesTable;
   customers: CustomersTable;
+  deletion_requests: DeletionRequestsTable;
   otp_challenges: OtpChallengesTable;
   otp_send_log: OtpSendLogTable;
   phone_auth_state: PhoneAuthStateTable;
@@ -462,4 +515,7 @@ export type DB = {
   acquiring_events: AcquiringEventsTable;
   operations: OperationsTable;
   sandbox_acquiring_payments: SandboxAcquiringPaymentsTable;
+  catalogue_versions: CatalogueVersionsTable;
+  promotions: PromotionsTable;
+  promo_codes: PromoCodesTable;
 };

@@ -1,40 +1,63 @@
 /**
  * Support requests as both sides read them (docs/backoffice.md «Support»): the categories and the
- * statuses in Russian. The customer's words say whose turn it is from the customer's side («Есть
- * ответ»); staff see the same statuses from theirs («Ждёт ответа» is their turn).
+ * statuses in Russian. `new` → `in_progress` → `waiting_customer` → `resolved` → `closed`; staff
+ * replies move it. The words differ only where the turn is the customer's: «Ждёт вашего ответа» for
+ * the customer, «Ждёт ответа клиента» for staff.
  */
 import type { Tone } from './loan-status';
 
-export type TicketCategory = 'loan' | 'payment' | 'documents' | 'account' | 'other';
-export type TicketStatus = 'open' | 'answered' | 'closed';
+export type TicketCategory = 'sms' | 'payment' | 'loan' | 'deletion' | 'other';
+export type TicketStatus = 'new' | 'in_progress' | 'waiting_customer' | 'resolved' | 'closed';
 
-export const TICKET_CATEGORIES: readonly TicketCategory[] = ['loan', 'payment', 'documents', 'account', 'other'];
-export const TICKET_STATUSES: readonly TicketStatus[] = ['open', 'answered', 'closed'];
+export const TICKET_CATEGORIES: readonly TicketCategory[] = ['sms', 'payment', 'loan', 'deletion', 'other'];
+export const TICKET_STATUSES: readonly TicketStatus[] = ['new', 'in_progress', 'waiting_customer', 'resolved', 'closed'];
+/** The statuses staff may set by hand (`new` is only ever a request nobody has taken). */
+export const STAFF_SET_STATUSES: readonly TicketStatus[] = ['in_progress', 'waiting_customer', 'resolved', 'closed'];
+/** Waiting for us: the inbox's default list («Ждут нас»), the longest-waiting first. */
+export const WAITING_FOR_US: readonly TicketStatus[] = ['new', 'in_progress'];
 
 export const CATEGORY_LABELS: Record<TicketCategory, string> = {
-  loan: 'Заём',
-  payment: 'Платежи',
-  documents: 'Документы',
-  account: 'Личный кабинет и данные',
+  sms: 'Не приходит SMS',
+  payment: 'Вопрос по оплате',
+  loan: 'Вопрос по займу',
+  deletion: 'Удаление аккаунта',
   other: 'Другое',
 };
 
 /** What the customer sees. */
 export const CUSTOMER_STATUS_LABELS: Record<TicketStatus, string> = {
-  open: 'Ждёт ответа',
-  answered: 'Есть ответ',
+  new: 'Новое',
+  in_progress: 'В работе',
+  waiting_customer: 'Ждёт вашего ответа',
+  resolved: 'Решено',
   closed: 'Закрыто',
 };
 
-/** What staff see: «open» is waiting for us, «answered» for the customer. */
+/** What staff see. */
 export const STAFF_STATUS_LABELS: Record<TicketStatus, string> = {
-  open: 'Ждёт ответа',
-  answered: 'Отвечено',
+  new: 'Новое',
+  in_progress: 'В работе',
+  waiting_customer: 'Ждёт ответа клиента',
+  resolved: 'Решено',
   closed: 'Закрыто',
 };
 
-export const CUSTOMER_STATUS_TONES: Record<TicketStatus, Tone> = { open: 'neutral', answered: 'success', closed: 'muted' };
-export const STAFF_STATUS_TONES: Record<TicketStatus, Tone> = { open: 'danger', answered: 'progress', closed: 'muted' };
+/** The customer's: an answer waiting for them is good news (as «Есть ответ» was), never an alarm. */
+export const CUSTOMER_STATUS_TONES: Record<TicketStatus, Tone> = {
+  new: 'neutral',
+  in_progress: 'progress',
+  waiting_customer: 'success',
+  resolved: 'success',
+  closed: 'muted',
+};
+/** Staff's: what nobody has taken stands out. */
+export const STAFF_STATUS_TONES: Record<TicketStatus, Tone> = {
+  new: 'danger',
+  in_progress: 'progress',
+  waiting_customer: 'neutral',
+  resolved: 'success',
+  closed: 'muted',
+};
 
 export const categoryLabel = (category: string): string => CATEGORY_LABELS[category as TicketCategory] ?? category;
 export const isTicketStatus = (value: string): value is TicketStatus => (TICKET_STATUSES as readonly string[]).includes(value);

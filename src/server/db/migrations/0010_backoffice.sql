@@ -73,10 +73,11 @@ ALTER TABLE applications ADD COLUMN decided_by uuid REFERENCES staff (id);
 CREATE TABLE support_tickets (
   id           uuid PRIMARY KEY,
   customer_id  uuid NOT NULL REFERENCES customers (id),
-  category     text NOT NULL CHECK (category IN ('loan', 'payment', 'documents', 'account', 'other')),
+  category     text NOT NULL CHECK (category IN ('sms', 'payment', 'loan', 'deletion', 'other')),
   subject      text NOT NULL CHECK (length(subject) BETWEEN 1 AND 200),
-  -- open: waiting for us; answered: waiting for the customer; closed.
-  status       text NOT NULL CHECK (status IN ('open', 'answered', 'closed')),
+  -- new and in_progress: waiting for us; waiting_customer: for the customer; resolved (the
+  -- customer may still write); closed (no more messages).
+  status       text NOT NULL CHECK (status IN ('new', 'in_progress', 'waiting_customer', 'resolved', 'closed')),
   assigned_to  uuid REFERENCES staff (id),
   created_at   timestamptz NOT NULL,
   updated_at   timestamptz NOT NULL

@@ -219,7 +219,7 @@ export async function upsertCustomerByPhone(trx: Transaction<DB>, row: { id: str
     .insertInto('customers')
     .values({ id: row.id, phone: row.phone, created_at: row.now })
     .onConflict((oc) => oc.column('phone').doUpdateSet({ phone: row.phone }))
-    .returning(['id', 'phone', 'created_at'])
+    .returning(['id', 'phone', 'created_at', 'deleted_at'])
     .executeTakeFirstOrThrow();
 }
 
@@ -267,6 +267,7 @@ export async function findLiveSession(
     .select(['s.id as session_id', 's.last_seen_at', 'c.id as customer_id', 'c.phone', 'c.created_at as customer_created_at'])
     .where('s.token_hash', '=', params.tokenHash)
     .where('s.revoked_at', 'is', null)
+    .where('c.deleted_at', 'is', null)
     .where('s.last_seen_at', '>', params.idleSince)
     .where('s.created_at', '>', params.createdSince)
     .executeTakeFirst();

@@ -30,10 +30,10 @@ export function authRoutes(deps: auth.AuthDeps & { cookie: SessionCookie }): Any
       method: 'POST',
       url: '/api/auth/verify',
       tag: 'auth',
-      summary: 'Check the login code; on success set a new session cookie',
+      summary: 'Check the login code; on success set a new session cookie (a deleted account: 403 account_deleted)',
       auth: 'public',
       body: VerifyBody,
-      responses: { 200: MeReply, 400: ErrorReply, 401: ErrorReply, 429: ErrorReply },
+      responses: { 200: MeReply, 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 429: ErrorReply },
       handler: async ({ body, request, reply }) => {
         const result = await auth.verifyLoginCode(
           deps,

@@ -133,7 +133,8 @@ export type LoginResult = {
 type GuessOutcome =
   | { kind: 'ok'; customer: { id: string; phone: string; created_at: Date }; token: string }
   | { kind: 'invalid' }
-  | { kind: 'locked' };
+  | { kind: 'locked' }
+  | { kind: 'deleted' };
 
 /**
  * Checks a login code and, if it is right, opens a new session (any session the browser already
@@ -154,6 +155,8 @@ export async function verifyLoginCode(
     const checked = await checkCode(deps, trx, { phone, purpose: 'login', sessionId: null, subject: null, code: input.code, now });
     if (checked.kind !== 'ok') return { kind: 'invalid' };
     const customer = await repo.upsertCustomerByPhone(trx, { id: deps.random.uuid(), phone, now });
+    // A deleted account (PD-8) neither opens nor comes back as a new one: the phone stays taken.
+    if (customer.deleted_at) return { kind: 'deleted' };
     if (input.currentToken) await repo.revokeSessionByTokenHash(trx, sha256(input.currentToken), now);
     const token = deps.random.sessionToken();
     await repo.insertSession(trx, {
@@ -168,6 +171,7 @@ export async function verifyLoginCode(
   });
   if (outcome.kind === 'locked') throw tooManyRequests(DAY_MS);
   if (outcome.kind === 'invalid') throw new AppError('otp_invalid');
+  if (outcome.kind === 'deleted') throw new AppError('account_deleted');
   return {
     token: outcome.token,
     customer: { id: outcome.customer.id, phone: outcome.customer.phone, createdAt: outcome.customer.created_at },

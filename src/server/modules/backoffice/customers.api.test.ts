@@ -52,7 +52,7 @@ describe('the customer card', () => {
     const now = system.clock.now();
     await system.database.db
       .insertInto('support_tickets')
-      .values({ id: crypto.randomUUID(), customer_id: customerId, category: 'payment', subject: 'Где мой платёж?', status: 'open', created_at: now, updated_at: now })
+      .values({ id: crypto.randomUUID(), customer_id: customerId, category: 'payment', subject: 'Где мой платёж?', status: 'new', created_at: now, updated_at: now })
       .execute();
     const collections = await loginStaff(system, ['collections']);
     const response = await collections.get(`/api/staff/customers/${customerId}`);
@@ -73,7 +73,7 @@ describe('the customer card', () => {
     ]);
     expect(card.loans[0].number).toMatch(/^CC-20261125-[0-9A-F]{8}$/);
     expect(card.payments).toEqual([expect.objectContaining({ loanId, amountKopecks: 100_000, status: 'pending' })]);
-    expect(card.tickets).toEqual([expect.objectContaining({ subject: 'Где мой платёж?', status: 'open', category: 'payment' })]);
+    expect(card.tickets).toEqual([expect.objectContaining({ subject: 'Где мой платёж?', status: 'new', category: 'payment', assignedTo: null })]);
     expect(card.consents.map((c: { kind: string }) => c.kind).sort()).toEqual(['credit_history', 'personal_data', 'simple_signature']);
     expect(card.history.map((o: { type: string }) => o.type)).toEqual(expect.arrayContaining(['application', 'decision', 'signing', 'payout', 'payment']));
     for (const secret of [phone, phone.slice(2), '654321', CLEAN_INN, 'maria@example.ru', 'ул. Арбат', 'score', 'scoring_checks']) {

@@ -54,12 +54,15 @@ export function paymentsOf(db: Kysely<DB>, customerId: string, limit = 50) {
     .execute();
 }
 
+/** The customer's support requests with the assignee's name (as the inbox shows it). */
 export function ticketsOf(db: Kysely<DB>, customerId: string, limit = 100) {
   return db
-    .selectFrom('support_tickets')
-    .selectAll()
-    .where('customer_id', '=', customerId)
-    .orderBy('created_at', 'desc')
+    .selectFrom('support_tickets as t')
+    .leftJoin('staff as s', 's.id', 't.assigned_to')
+    .select(['t.id', 't.category', 't.subject', 't.status', 't.assigned_to', 's.full_name as assigned_name', 't.created_at', 't.updated_at'])
+    .where('t.customer_id', '=', customerId)
+    .orderBy('t.created_at', 'desc')
+    .orderBy('t.id', 'desc')
     .limit(limit)
     .execute();
 }

@@ -82,7 +82,7 @@ export const CustomerCard = CustomerSummary.extend({
       category: z.string(),
       subject: z.string(),
       status: z.string(),
-      assignedTo: z.uuid().nullable(),
+      assignedTo: z.object({ id: z.uuid(), fullName: z.string() }).nullable(),
       createdAt: datetime,
       updatedAt: datetime,
     }),

@@ -124,7 +124,7 @@ export async function customerCard(deps: BackofficeDeps, staff: StaffActor, id: 
       category: t.category,
       subject: t.subject,
       status: t.status,
-      assignedTo: t.assigned_to,
+      assignedTo: t.assigned_to ? { id: t.assigned_to, fullName: t.assigned_name ?? '' } : null,
       createdAt: t.created_at.toISOString(),
       updatedAt: t.updated_at.toISOString(),
     })),

@@ -28,7 +28,11 @@ describe('the dashboard', () => {
     await system.database.db
       .insertInto('support_tickets')
       .values([
-        { id: crypto.randomUUID(), customer_id: customerId, category: 'loan', subject: 'Вопрос', status: 'open', created_at: now, updated_at: now },
+        // Waiting for us: new and in_progress.
+        { id: crypto.randomUUID(), customer_id: customerId, category: 'loan', subject: 'Вопрос', status: 'new', created_at: now, updated_at: now },
+        { id: crypto.randomUUID(), customer_id: customerId, category: 'sms', subject: 'В работе', status: 'in_progress', created_at: now, updated_at: now },
+        { id: crypto.randomUUID(), customer_id: customerId, category: 'loan', subject: 'Ответили', status: 'waiting_customer', created_at: now, updated_at: now },
+        { id: crypto.randomUUID(), customer_id: customerId, category: 'loan', subject: 'Решено', status: 'resolved', created_at: now, updated_at: now },
         { id: crypto.randomUUID(), customer_id: customerId, category: 'loan', subject: 'Закрыто', status: 'closed', created_at: now, updated_at: now },
       ])
       .execute();
@@ -44,7 +48,7 @@ describe('the dashboard', () => {
         disbursedKopecks: 1_000_000,
         repaidKopecks: 300_000,
         overdue: { loans: 0, debtKopecks: 0 },
-        openTickets: 1,
+        openTickets: 2,
       });
     }
 

@@ -43,7 +43,8 @@ export async function dashboard(deps: BackofficeDeps) {
         .where('paid_at', '<', to)
         .executeTakeFirstOrThrow(),
     ]),
-    deps.db.selectFrom('support_tickets').select(sql<string>`count(*)`.as('open')).where('status', '=', 'open').executeTakeFirstOrThrow(),
+    // Waiting for us: new and in_progress.
+    deps.db.selectFrom('support_tickets').select(sql<string>`count(*)`.as('open')).where('status', 'in', ['new', 'in_progress']).executeTakeFirstOrThrow(),
     overdueLoans(deps),
   ]);
   const approved = Number(applications.approved);

@@ -11,15 +11,42 @@ import { LegalRulesSchema, ProductSchema } from './pricing.schemas';
 /**
  * The catalogue and the legal rules this process prices with: the defaults in src/core, or JSON
  * files named by CATALOGUE_FILE / LEGAL_RULES_FILE. Checked at start: a catalogue that breaks a
- * rule in force today stops the process.
+ * rule in force today stops the process. Once staff save a catalogue version (modules/catalogue),
+ * that version replaces the products here, in every process (loaded at start, refreshed while running).
  */
 
 export type Pricing = {
-  products: readonly Product[];
+  /** The catalogue in force now (read through `catalogue`: staff may replace it while running). */
+  readonly products: readonly Product[];
   rules: LegalRules;
   today: () => BusinessDate;
   product: (code: string) => Product | undefined;
+  /** Where `products` and `product()` read from; the catalogue module installs saved versions. */
+  catalogue: CatalogueHolder;
 };
+
+/**
+ * The current catalogue, replaced whole (never edited in place): seq 0 is the file or built-in
+ * catalogue this process started with, seq ≥ 1 a version saved by staff (modules/catalogue).
+ */
+export type CatalogueHolder = {
+  current: () => { seq: number; products: readonly Product[] };
+  /** Installs a newer version; an older or equal seq is ignored (a slow reader never goes back). */
+  replace: (seq: number, products: readonly Product[]) => boolean;
+};
+
+export function createCatalogueHolder(initial: readonly Product[]): CatalogueHolder & { product: (code: string) => Product | undefined } {
+  let state = { seq: 0, products: initial, byCode: new Map(initial.map((p) => [p.code, p])) };
+  return {
+    current: () => ({ seq: state.seq, products: state.products }),
+    product: (code) => state.byCode.get(code),
+    replace: (seq, products) => {
+      if (seq <= state.seq) return false;
+      state = { seq, products, byCode: new Map(products.map((p) => [p.code, p])) };
+      return true;
+    },
+  };
+}
 
 export class PricingConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -52,8 +79,16 @@ export function loadPricing(options: { catalogueFile?: string | undefined; legal
   const today = () => moscowDate(options.clock.now());
   const problems = catalogueProblems(products, rules, today());
   if (problems.length) throw new PricingConfigError(problems);
-  const byCode = new Map(products.map((p) => [p.code, p]));
-  return { products, rules, today, product: (code) => byCode.get(code) };
+  const holder = createCatalogueHolder(products);
+  return {
+    get products() {
+      return holder.current().products;
+    },
+    rules,
+    today,
+    product: holder.product,
+    catalogue: { current: holder.current, replace: holder.replace },
+  };
 }
 
 export function productsWithRanges(pricing: Pricing) {

@@ -29,7 +29,7 @@ export async function insertTicket(
       customer_id: row.customerId,
       category: row.category,
       subject: row.subject,
-      status: 'open',
+      status: 'new',
       assigned_to: null,
       created_at: row.now,
       updated_at: row.now,
@@ -136,14 +136,15 @@ export type InboxRow = {
   updated_at: Date;
   last_message_at: Date | null;
   messages_count: number;
-  /** For open tickets: the customer's first message since our last reply (the ticket's change time if none). */
+  /** For tickets waiting for us (new, in_progress): the customer's first message since our last reply (the ticket's change time if none). */
   waiting_since: Date | null;
   /** The key of the `waiting` order. */
   sort_at: Date;
 };
 
 export type InboxFilter = {
-  status?: TicketStatus | undefined;
+  /** Any of these statuses. */
+  statuses?: readonly TicketStatus[] | undefined;
   category?: TicketCategory | undefined;
   /** A staff id, or null for unassigned tickets. */
   assignedTo?: string | null | undefined;
@@ -151,8 +152,9 @@ export type InboxFilter = {
 };
 
 /**
- * The inbox order: for `status=open`, the longest-waiting first (waiting since the customer's first
- * message after our last reply); otherwise the most recently changed first. Keyset pages on
+ * The inbox order: for tickets waiting for us (`new`, `in_progress`), the longest-waiting first
+ * (waiting since the customer's first message after our last reply); otherwise the most recently
+ * changed first. Keyset pages on
  * (sort key, id), so a page never skips or repeats a ticket as new ones arrive.
  */
 export async function inbox(
@@ -162,13 +164,15 @@ export async function inbox(
 ): Promise<InboxRow[]> {
   const conditions = [sql`true`];
   if (filter.ticketId !== undefined) conditions.push(sql`t.id = ${filter.ticketId}`);
-  if (filter.status !== undefined) conditions.push(sql`t.status = ${filter.status}`);
+  if (filter.statuses !== undefined && filter.statuses.length > 0) {
+    conditions.push(sql`t.status IN (${sql.join(filter.statuses.map((status) => sql`${status}`))})`);
+  }
   if (filter.category !== undefined) conditions.push(sql`t.category = ${filter.category}`);
   if (filter.assignedTo === null) conditions.push(sql`t.assigned_to IS NULL`);
   else if (filter.assignedTo !== undefined) conditions.push(sql`t.assigned_to = ${filter.assignedTo}`);
 
   // The recent order is on a column: filter, seek and cut the page before the per-ticket figures
-  // are computed. The waiting order needs the figures first (the open queue is the short one).
+  // are computed. The waiting order needs the figures first (the queue waiting for us is the short one).
   const recent = page.order === 'recent';
   const direction = recent ? sql`DESC` : sql`ASC`;
   const seekRecent = recent && page.after ? sql`AND (t.updated_at, t.id) < (${page.after.at}, ${page.after.id})` : sql``;
@@ -185,7 +189,7 @@ export async function inbox(
       SELECT t.id, t.customer_id, c.phone AS customer_phone, t.category, t.subject, t.status,
              t.assigned_to, a.full_name AS assigned_name, t.created_at, t.updated_at,
              s.last_message_at, s.messages_count,
-             CASE WHEN t.status = 'open' THEN coalesce(w.waiting_since, t.updated_at) END AS waiting_since,
+             CASE WHEN t.status IN ('new', 'in_progress') THEN coalesce(w.waiting_since, t.updated_at) END AS waiting_since,
              coalesce(w.waiting_since, t.updated_at) AS sort_at
         FROM picked t
         JOIN customers c ON c.id = t.customer_id

@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import type { TicketCategory, TicketStatus } from '../../db/schema';
 
-export const TICKET_CATEGORIES = ['loan', 'payment', 'documents', 'account', 'other'] as const satisfies readonly TicketCategory[];
-export const TICKET_STATUSES = ['open', 'answered', 'closed'] as const satisfies readonly TicketStatus[];
+export const TICKET_CATEGORIES = ['sms', 'payment', 'loan', 'deletion', 'other'] as const satisfies readonly TicketCategory[];
+export const TICKET_STATUSES = ['new', 'in_progress', 'waiting_customer', 'resolved', 'closed'] as const satisfies readonly TicketStatus[];
+/** The statuses staff may set by hand; `new` is only ever the status of a request nobody has taken. */
+export const STAFF_SET_STATUSES = ['in_progress', 'waiting_customer', 'resolved', 'closed'] as const satisfies readonly TicketStatus[];
+/** Waiting for us: the inbox's default list, the longest-waiting first. */
+export const WAITING_FOR_US = ['new', 'in_progress'] as const satisfies readonly TicketStatus[];
 
 /** The longest subject and message (characters, as PostgreSQL's length() counts them). */
 export const SUBJECT_MAX = 200;
@@ -33,9 +37,18 @@ const subject = typedText({ max: SUBJECT_MAX, empty: 'Укажите тему о
 const body = (empty: string) => typedText({ max: BODY_MAX, empty, tooLong: `Сообщение — не длиннее ${BODY_MAX} символов.` });
 
 export const CategorySchema = z.enum(TICKET_CATEGORIES, {
-  error: 'Выберите тему: заём, платежи, документы, личный кабинет или другое.',
+  error: 'Выберите тему: SMS, оплата, заём, удаление аккаунта или другое.',
 });
-export const StatusSchema = z.enum(TICKET_STATUSES, { error: 'Статус: open, answered или closed.' });
+const STATUS_ERROR = 'Статус: new, in_progress, waiting_customer, resolved или closed.';
+export const StatusSchema = z.enum(TICKET_STATUSES, { error: STATUS_ERROR });
+const isStatus = (value: string): value is TicketStatus => (TICKET_STATUSES as readonly string[]).includes(value);
+
+/** `?status=new` or several at once, `?status=new,in_progress` (what is waiting for us). */
+const StatusListParam = z
+  .string()
+  .refine((text) => text.split(',').every(isStatus), { error: STATUS_ERROR })
+  .transform((text) => [...new Set(text.split(','))] as TicketStatus[])
+  .meta({ description: 'One status or several, comma-separated (new,in_progress: waiting for us)' });
 
 export const CreateTicketBody = z.strictObject({
   category: CategorySchema,
@@ -49,7 +62,7 @@ export const MessageBody = z.strictObject({ body: body('Напишите соо�
 const optionalParam = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
 
 export const StaffTicketsQuery = z.strictObject({
-  status: optionalParam(StatusSchema),
+  status: optionalParam(StatusListParam),
   category: optionalParam(CategorySchema),
   assignedTo: optionalParam(
     z.union([z.literal('me'), z.literal('none'), z.uuid()], { error: 'Исполнитель: me, none или идентификатор сотрудника.' }),
@@ -59,7 +72,9 @@ export const StaffTicketsQuery = z.strictObject({
 
 export const UpdateTicketBody = z
   .strictObject({
-    status: StatusSchema.optional(),
+    status: z
+      .enum(STAFF_SET_STATUSES, { error: 'Статус: in_progress, waiting_customer, resolved или closed (new ставится только новому обращению).' })
+      .optional(),
     assignedTo: z.uuid({ error: 'Выберите сотрудника из списка.' }).nullable().optional(),
   })
   .refine((b) => b.status !== undefined || b.assignedTo !== undefined, { error: 'Нечего менять.' });

@@ -16,9 +16,16 @@ import * as repo from './support.repo';
 
 /**
  * Support requests (docs/backoffice.md «Support»): a thread between a customer and the support
- * team. `open` waits for us, `answered` for the customer, `closed` is over (a new question is a new
- * request). Every change is one transaction that first locks the ticket row, so concurrent replies
- * and messages all land and the status is the one the last of them set.
+ * team. Statuses: `new` (nobody has taken it) and `in_progress` wait for us, `waiting_customer` for
+ * the customer, `resolved` is answered for good (the customer may still write), `closed` is over (a
+ * new question is a new request). Who moves it where:
+ * - created → `new`; a staff member assigned while `new` → `in_progress`;
+ * - a staff reply → `waiting_customer` (and an SMS);
+ * - the customer writes while `waiting_customer` or `resolved` → `in_progress` (`new` stays `new`);
+ * - staff set `in_progress`, `waiting_customer`, `resolved` or `closed` by hand; a closed request
+ *   only opens again as `in_progress`; nobody writes in a closed one (409).
+ * Every change is one transaction that first locks the ticket row, so concurrent replies and
+ * messages all land and the status is the one the last of them set.
  */
 
 export type SupportDeps = {
@@ -97,6 +104,17 @@ function notFound(): AppError {
   return new AppError('not_found', 'Обращение не найдено.');
 }
 
+/** The statuses staff may set by hand (support.schemas.ts `STAFF_SET_STATUSES`). */
+export type StaffSetStatus = Exclude<TicketStatus, 'new'>;
+
+/** `new` and `in_progress`: it is our turn. */
+export const isWaitingForUs = (status: TicketStatus): boolean => status === 'new' || status === 'in_progress';
+
+/** The status after the customer writes in an open request: answered or resolved ones wait for us again. */
+export function customerWroteStatus(status: Exclude<TicketStatus, 'closed'>): TicketStatus {
+  return status === 'waiting_customer' || status === 'resolved' ? 'in_progress' : status;
+}
+
 // ---- Customer side ----
 
 export async function createTicket(
@@ -151,7 +169,10 @@ export async function getTicket(deps: SupportDeps, actor: Actor, id: string): Pr
   };
 }
 
-/** The customer writes in their request: it waits for us again (`open`). A closed one takes no more. */
+/**
+ * The customer writes in their request: an answered or resolved one waits for us again
+ * (`in_progress`); a `new` or `in_progress` one keeps its status. A closed one takes no more.
+ */
 export async function postMessage(deps: SupportDeps, actor: Actor, id: string, input: { body: string }) {
   await deps.db.transaction().execute(async (trx) => {
     const ticket = await repo.findTicket(trx, id, { customerId: actor.customerId, forUpdate: true });
@@ -161,7 +182,7 @@ export async function postMessage(deps: SupportDeps, actor: Actor, id: string, i
     }
     const now = await messageTime(deps, trx, id);
     await repo.insertMessage(trx, { id: deps.random.uuid(), ticketId: id, author: 'customer', staffId: null, body: input.body, now });
-    await repo.updateTicket(trx, id, { status: 'open', updated_at: now });
+    await repo.updateTicket(trx, id, { status: customerWroteStatus(ticket.status), updated_at: now });
   });
   return getTicket(deps, actor, id);
 }
@@ -210,18 +231,21 @@ function decodeCursor(cursor: string): { at: Date; id: string } {
 }
 
 export type InboxQuery = {
-  status?: TicketStatus | undefined;
+  /** Any of these statuses (none or empty: every status). */
+  status?: readonly TicketStatus[] | undefined;
   category?: TicketCategory | undefined;
   assignedTo?: string | undefined;
   before?: string | undefined;
 };
 
 export async function inbox(deps: SupportDeps, staff: StaffActor, query: InboxQuery): Promise<{ items: StaffTicketView[]; nextBefore: string | null }> {
-  const order = query.status === 'open' ? 'waiting' : 'recent';
+  const statuses = query.status && query.status.length > 0 ? query.status : undefined;
+  // Only what waits for us is a queue: the longest-waiting first. Anything else: the latest change first.
+  const order = statuses && statuses.every(isWaitingForUs) ? 'waiting' : 'recent';
   const assignedTo = query.assignedTo === 'me' ? staff.staffId : query.assignedTo === 'none' ? null : query.assignedTo;
   const rows = await repo.inbox(
     deps.db,
-    { status: query.status, category: query.category, assignedTo },
+    { statuses, category: query.category, assignedTo },
     { order, after: query.before ? decodeCursor(query.before) : null, limit: INBOX_PAGE + 1 },
   );
   const page = rows.slice(0, INBOX_PAGE);
@@ -252,8 +276,9 @@ export async function staffTicket(deps: SupportDeps, id: string) {
 }
 
 /**
- * A staff reply: the message, the status `answered`, an SMS that only says there is an answer (the
- * text stays in the cabinet, behind the login) and an audit record — all in one transaction.
+ * A staff reply: the message, the status `waiting_customer`, an SMS that only says there is an
+ * answer (the text stays in the cabinet, behind the login) and an audit record — all in one
+ * transaction. A closed request takes no reply (409): open it again first.
  */
 export async function reply(deps: SupportDeps, staff: StaffActor, id: string, input: { body: string }, meta: RequestMeta) {
   await deps.db.transaction().execute(async (trx) => {
@@ -265,7 +290,7 @@ export async function reply(deps: SupportDeps, staff: StaffActor, id: string, in
     const now = await messageTime(deps, trx, id);
     const messageId = deps.random.uuid();
     await repo.insertMessage(trx, { id: messageId, ticketId: id, author: 'staff', staffId: staff.staffId, body: input.body, now });
-    await repo.updateTicket(trx, id, { status: 'answered', updated_at: now });
+    await repo.updateTicket(trx, id, { status: 'waiting_customer', updated_at: now });
     await queueSms({ clock: deps.clock, random: deps.random, keys: deps.keys, jobs: deps.jobs }, trx, {
       to: await repo.customerPhone(trx, ticket.customer_id),
       text: REPLY_SMS,
@@ -282,12 +307,16 @@ export async function reply(deps: SupportDeps, staff: StaffActor, id: string, in
   return staffTicket(deps, id);
 }
 
-/** Status and assignee. The assignee must be an active member with the support or admin role. */
+/**
+ * Status and assignee. The assignee must be an active member with the support or admin role;
+ * assigning a `new` request puts it `in_progress` (unless a status is given too). A closed request
+ * only opens again as `in_progress` (else 409).
+ */
 export async function updateTicket(
   deps: SupportDeps,
   staff: StaffActor,
   id: string,
-  input: { status?: TicketStatus | undefined; assignedTo?: string | null | undefined },
+  input: { status?: StaffSetStatus | undefined; assignedTo?: string | null | undefined },
   meta: RequestMeta,
 ) {
   await deps.db.transaction().execute(async (trx) => {
@@ -300,8 +329,12 @@ export async function updateTicket(
         throw new AppError('validation_failed', message, { fields: { assignedTo: message } });
       }
     }
-    const status = input.status ?? ticket.status;
+    if (ticket.status === 'closed' && input.status !== undefined && input.status !== 'closed' && input.status !== 'in_progress') {
+      throw new AppError('conflict', 'Обращение закрыто. Его можно только открыть снова — статус «В работе».');
+    }
     const assignedTo = input.assignedTo === undefined ? ticket.assigned_to : input.assignedTo;
+    const taken = ticket.status === 'new' && assignedTo !== null && assignedTo !== ticket.assigned_to;
+    const status: TicketStatus = input.status ?? (taken ? 'in_progress' : ticket.status);
     if (status === ticket.status && assignedTo === ticket.assigned_to) return; // nothing changes, nothing to record
     const now = deps.clock.now();
     await repo.updateTicket(trx, id, { status, assigned_to: assignedTo, updated_at: now });

@@ -8,6 +8,7 @@ import { Alert } from '../../components/Alert';
 import { errorMessage } from '../../lib/api';
 import { useDocumentTitle } from '../../lib/hooks';
 import { navigate, useRoute } from '../../lib/router';
+import { actionText } from './audit-actions';
 import { formatDateTime } from './format';
 import { type AuditFilters, type AuditPage as Page, type AuditRecord, staffApi } from './staff-api';
 import { LoadState, TableWrap, useLoad } from './ui';
@@ -24,28 +25,6 @@ const auditPath = (filters: AuditFilters): string => {
   const text = query.toString();
   return text ? `/staff/audit?${text}` : '/staff/audit';
 };
-
-/** Known actions in words; anything else is shown as recorded. */
-const ACTION_LABELS: Record<string, string> = {
-  'staff.login': 'Вход сотрудника',
-  'staff.login_failed': 'Неудачный вход',
-  'staff.totp_enrolled': 'Подключён вход по коду',
-  'staff.totp_failed': 'Неверный код входа',
-  'staff.logout': 'Выход',
-  'staff.created': 'Создан сотрудник',
-  'staff.updated': 'Изменён сотрудник',
-  'staff.reset': 'Сброшен пароль сотрудника',
-  'staff.password_changed': 'Смена пароля',
-  'customer.viewed': 'Просмотр карточки клиента',
-  'customer.view': 'Просмотр карточки клиента',
-  'customer.revealed': 'Показ персональных данных',
-  'application.decided': 'Решение по заявке',
-  'ticket.replied': 'Ответ на обращение',
-  'ticket.updated': 'Изменено обращение',
-  'payout.retried': 'Повтор выплаты',
-};
-
-const actionText = (action: string) => (ACTION_LABELS[action] ? `${ACTION_LABELS[action]} (${action})` : action);
 
 export const AuditPage = () => {
   useDocumentTitle('Журнал аудита');

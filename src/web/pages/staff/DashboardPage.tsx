@@ -51,9 +51,9 @@ export const DashboardPage = ({ me }: { me: StaffMe }) => {
           <section class="card" aria-labelledby="stat-tickets">
             <h2 id="stat-tickets">Обращения</h2>
             <dl class="staff-figures">
-              <Figure label="Ждут ответа" value={formatInteger(state.data.openTickets)} name="open-tickets" />
+              <Figure label="Ждут нас (новые и в работе)" value={formatInteger(state.data.openTickets)} name="open-tickets" />
             </dl>
-            {open.has('/staff/tickets') && state.data.openTickets > 0 && <Link href="/staff/tickets?status=open">К обращениям</Link>}
+            {open.has('/staff/tickets') && state.data.openTickets > 0 && <Link href="/staff/tickets">К обращениям</Link>}
           </section>
         </div>
       )}

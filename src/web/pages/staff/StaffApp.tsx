@@ -14,8 +14,10 @@ import { AuditPage } from './AuditPage';
 import { ApplicationDetail, ApplicationQueue } from './Applications';
 import { CustomerCardPage, CustomerSearch } from './Customers';
 import { DashboardPage } from './DashboardPage';
+import { DeletionPage } from './DeletionPage';
 import { canOpen } from './format';
 import { LoansPage } from './LoansPage';
+import { ProductsPage } from './ProductsPage';
 import { PasswordPage, StaffLogin } from './StaffLogin';
 import { type StaffMe, fetchStaffMe, setSessionHandlers, staffApi } from './staff-api';
 import { TicketInbox, TicketThread } from './Tickets';
@@ -157,10 +159,14 @@ const Workspace = ({ path, me }: { path: string; me: StaffMe }) => {
       return <CustomerSearch />;
     case '/staff/tickets':
       return <TicketInbox me={me} />;
+    case '/staff/deletion':
+      return <DeletionPage />;
     case '/staff/loans':
       return <LoansPage me={me} />;
     case '/staff/users':
       return <UsersPage me={me} />;
+    case '/staff/products':
+      return <ProductsPage />;
     case '/staff/audit':
       return <AuditPage />;
     default:

@@ -1,7 +1,9 @@
 /**
  * The support inbox: `/staff/tickets?status=&category=&mine=1`, the customers' requests filtered
- * (waiting for us by default); `/staff/tickets/:id`, one thread with the reply box (a reply marks it
- * answered and texts the customer), the status, «Взять себе» and, for an administrator, assigning it.
+ * (by default «Ждут нас»: new and in progress, the longest-waiting first; `status=` one status or
+ * `all`); `/staff/tickets/:id`, one thread with the reply box (a reply makes it «Ждёт ответа
+ * клиента» and texts the customer), the status, «Взять себе» (a new request goes «В работе») and,
+ * for an administrator, assigning it. The server names the assignee: `assignedTo: {id, fullName}`.
  */
 import type { TargetedEvent } from 'preact';
 import { useState } from 'preact/hooks';
@@ -13,11 +15,13 @@ import { Link, navigate, useRoute } from '../../lib/router';
 import {
   CATEGORY_LABELS,
   MESSAGE_MAX,
+  STAFF_SET_STATUSES,
   STAFF_STATUS_LABELS,
   STAFF_STATUS_TONES,
   TICKET_CATEGORIES,
   TICKET_STATUSES,
   type TicketStatus,
+  WAITING_FOR_US,
   categoryLabel,
   isTicketCategory,
   isTicketStatus,
@@ -26,21 +30,26 @@ import { formatDateTime, isAdmin } from './format';
 import { type StaffMe, type StaffTicket, type StaffUser, type TicketMessage, staffApi } from './staff-api';
 import { Badge, BackLink, LoadState, Notice, TableWrap, useLoad } from './ui';
 
-type InboxFilters = { status: TicketStatus | 'all'; category: string; mine: boolean };
+/** `waiting`: «Ждут нас», new and in progress together (the default); or one status; or all. */
+type InboxFilters = { status: TicketStatus | 'waiting' | 'all'; category: string; mine: boolean };
 
 const filtersOf = (query: URLSearchParams): InboxFilters => {
-  const status = query.get('status') ?? 'open';
+  const status = query.get('status') ?? 'waiting';
   const category = query.get('category') ?? '';
   return {
-    status: status === 'all' || isTicketStatus(status) ? status : 'open',
+    status: status === 'all' || isTicketStatus(status) ? status : 'waiting',
     category: isTicketCategory(category) ? category : '',
     mine: query.get('mine') === '1',
   };
 };
 
+/** What the server is asked for: `new,in_progress` for «Ждут нас», nothing for all. */
+const statusParam = (status: InboxFilters['status']): string | undefined =>
+  status === 'waiting' ? WAITING_FOR_US.join(',') : status === 'all' ? undefined : status;
+
 const inboxPath = (filters: InboxFilters): string => {
   const query = new URLSearchParams();
-  if (filters.status !== 'open') query.set('status', filters.status);
+  if (filters.status !== 'waiting') query.set('status', filters.status);
   if (filters.category) query.set('category', filters.category);
   if (filters.mine) query.set('mine', '1');
   const text = query.toString();
@@ -70,7 +79,7 @@ export const TicketInbox = ({ me }: { me: StaffMe }) => {
   const filters = filtersOf(route.query);
   const key = inboxPath(filters);
   const asked = {
-    status: filters.status === 'all' ? undefined : filters.status,
+    status: statusParam(filters.status),
     category: filters.category || undefined,
     assignedTo: filters.mine ? 'me' : undefined,
   };
@@ -163,6 +172,7 @@ const InboxFilterForm = ({ filters }: { filters: InboxFilters }) => {
       <div class="field">
         <label for="ticket-status">Статус</label>
         <select id="ticket-status" class="input" value={status} onChange={(event) => setStatus(event.currentTarget.value)}>
+          <option value="waiting">Ждут нас (новые и в работе)</option>
           {TICKET_STATUSES.map((value) => (
             <option key={value} value={value}>
               {STAFF_STATUS_LABELS[value]}
@@ -209,7 +219,7 @@ export const TicketThread = ({ id, me }: { id: string; me: StaffMe }) => {
           <div class="staff-stack">
             <Thread messages={ticket.messages ?? []} />
             {ticket.status === 'closed' ? (
-              <p class="note">Обращение закрыто. Чтобы ответить, сначала откройте его снова: статус «Ждёт ответа».</p>
+              <p class="note">Обращение закрыто. Чтобы ответить, сначала откройте его снова: статус «В работе».</p>
             ) : (
               <ReplyForm
                 ticket={ticket}
@@ -331,7 +341,11 @@ const TicketSide = ({ ticket, me, onChanged }: SideProps) => {
       ? colleagues.state.data.filter((user) => !user.disabled && (user.roles.includes('support') || user.roles.includes('admin')))
       : [];
 
-  const patch = async (kind: 'status' | 'take' | 'assign', body: { status?: TicketStatus; assignedTo?: string }, message: string) => {
+  // A closed request only opens again («В работе»); `new` is shown while it is the status, never chosen.
+  const choices: readonly TicketStatus[] =
+    ticket.status === 'closed' ? ['closed', 'in_progress'] : ticket.status === 'new' ? ['new', ...STAFF_SET_STATUSES] : STAFF_SET_STATUSES;
+
+  const patch = async (kind: 'status' | 'take' | 'assign', body: { status?: Exclude<TicketStatus, 'new'>; assignedTo?: string }, message: string) => {
     setBusy(kind);
     setError(null);
     try {
@@ -377,7 +391,7 @@ const TicketSide = ({ ticket, me, onChanged }: SideProps) => {
         </div>
       </dl>
       {ticket.assignedTo?.id !== me.id && (
-        <button type="button" class="btn btn-secondary" disabled={busy !== null} onClick={() => void patch('take', { assignedTo: me.id }, 'Обращение теперь ваше.')}>
+        <button type="button" class="btn btn-secondary" disabled={busy !== null} onClick={() => void patch('take', { assignedTo: me.id }, ticket.status === 'new' ? 'Обращение теперь ваше, статус «В работе».' : 'Обращение теперь ваше.')}>
           {busy === 'take' ? 'Назначаем…' : 'Взять себе'}
         </button>
       )}
@@ -385,14 +399,14 @@ const TicketSide = ({ ticket, me, onChanged }: SideProps) => {
         class="form staff-form"
         onSubmit={(event) => {
           event.preventDefault();
-          if (isTicketStatus(status) && status !== ticket.status) void patch('status', { status }, `Статус: ${STAFF_STATUS_LABELS[status].toLowerCase()}.`);
+          if (isTicketStatus(status) && status !== 'new' && status !== ticket.status) void patch('status', { status }, `Статус: ${STAFF_STATUS_LABELS[status].toLowerCase()}.`);
         }}
       >
         <div class="field">
           <label for="ticket-new-status">Статус обращения</label>
           <select id="ticket-new-status" class="input" value={status} onChange={(event) => setStatus(event.currentTarget.value)}>
-            {TICKET_STATUSES.map((value) => (
-              <option key={value} value={value}>
+            {choices.map((value) => (
+              <option key={value} value={value} disabled={value === 'new'}>
                 {STAFF_STATUS_LABELS[value]}
               </option>
             ))}

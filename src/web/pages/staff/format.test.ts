@@ -4,7 +4,7 @@ import { canOpen, formatDateTime, groupSecret, parseWholeRubles, workspaceOf, wo
 describe('staff workspaces', () => {
   it('opens to each role only what docs/backoffice.md lists', () => {
     const paths = (roles: string[]) => workspacesFor(roles).map((w) => w.path);
-    expect(paths(['support'])).toEqual(['/staff', '/staff/customers', '/staff/tickets']);
+    expect(paths(['support'])).toEqual(['/staff', '/staff/customers', '/staff/tickets', '/staff/deletion']);
     expect(paths(['underwriter'])).toEqual(['/staff', '/staff/applications', '/staff/customers']);
     expect(paths(['collections'])).toEqual(['/staff', '/staff/customers', '/staff/loans']);
     expect(paths(['admin'])).toEqual([
@@ -12,11 +12,13 @@ describe('staff workspaces', () => {
       '/staff/applications',
       '/staff/customers',
       '/staff/tickets',
+      '/staff/deletion',
       '/staff/loans',
       '/staff/users',
+      '/staff/products',
       '/staff/audit',
     ]);
-    expect(paths(['support', 'collections'])).toEqual(['/staff', '/staff/customers', '/staff/tickets', '/staff/loans']);
+    expect(paths(['support', 'collections'])).toEqual(['/staff', '/staff/customers', '/staff/tickets', '/staff/deletion', '/staff/loans']);
   });
 
   it('finds the workspace of a detail page and refuses a role outside it', () => {

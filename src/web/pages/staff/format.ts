@@ -27,8 +27,10 @@ export const WORKSPACES: readonly Workspace[] = [
   { path: '/staff/applications', label: 'Заявки', roles: ['underwriter', 'admin'] },
   { path: '/staff/customers', label: 'Клиенты', roles: ['support', 'underwriter', 'collections', 'admin'] },
   { path: '/staff/tickets', label: 'Обращения', roles: ['support', 'admin'] },
+  { path: '/staff/deletion', label: 'Удаление аккаунтов', roles: ['support', 'admin'] },
   { path: '/staff/loans', label: 'Займы и платежи', roles: ['collections', 'admin'] },
   { path: '/staff/users', label: 'Сотрудники', roles: ['admin'] },
+  { path: '/staff/products', label: 'Продукты и акции', roles: ['admin'] },
   { path: '/staff/audit', label: 'Журнал аудита', roles: ['admin'] },
 ];
 

@@ -63,7 +63,8 @@ export const REVEAL_FIELDS: readonly RevealField[] = ['phone', 'passport', 'inn'
 export type CardApplication = Record<string, unknown> & { id: string };
 export type CardLoan = { id: string; number: string; status: string; principalKopecks: number; debtKopecks: number; dueDate: string | null };
 export type CardPayment = Record<string, unknown> & { id: string };
-export type CardTicket = Record<string, unknown> & { id: string };
+/** As in the inbox: the assignee comes named, `{id, fullName}`, or null. */
+export type CardTicket = Record<string, unknown> & { id: string; assignedTo?: { id: string; fullName: string } | null };
 export type CardConsent = { kind: string; grantedAt: string; withdrawnAt: string | null };
 export type CardOperation = Record<string, unknown> & { id: string };
 export type CustomerCard = CustomerSummary & {
@@ -91,6 +92,7 @@ export type StaffTicket = {
   category: TicketCategory;
   subject: string;
   status: TicketStatus;
+  /** Who has it: the server names them (the PATCH body takes a plain id). */
   assignedTo: { id: string; fullName: string } | null;
   createdAt: string;
   updatedAt: string;
@@ -127,6 +129,21 @@ export type Dashboard = {
   repaidKopecks: number;
   overdue: { loans: number; debtKopecks: number };
   openTickets: number;
+};
+
+/** `GET /api/staff/deletion-requests`: an account deletion request with the live debt check. */
+export type DeletionStatus = 'pending' | 'confirmed' | 'refused';
+export type DeletionRequest = {
+  id: string;
+  customerId: string;
+  phoneMasked: string;
+  status: DeletionStatus;
+  requestedAt: string;
+  decidedAt: string | null;
+  decidedBy: { id: string; fullName: string } | null;
+  comment: string | null;
+  ticketId: string;
+  debtCheck: { clear: boolean; reasons: string[]; debtKopecks: number };
 };
 
 /** Rows of the loans workspace: the contract names the routes, not the fields; read leniently. */
@@ -198,14 +215,23 @@ export const staffApi = {
   tickets: (filters: TicketFilters) => call<TicketPage>('GET', `/api/staff/tickets${query(filters)}`),
   ticket: (ticketId: string) => call<StaffTicket>('GET', `/api/staff/tickets/${id(ticketId)}`),
   reply: (ticketId: string, body: string) => call<StaffTicket>('POST', `/api/staff/tickets/${id(ticketId)}/replies`, { body }),
-  /** The ticket as it is after the change, with its messages. */
-  updateTicket: (ticketId: string, patch: { status?: TicketStatus; assignedTo?: string | null }) =>
+  /**
+   * The ticket as it is after the change, with its messages. `assignedTo` is sent as a plain staff
+   * id (or null to unassign) and comes back as `{id, fullName}`.
+   */
+  updateTicket: (ticketId: string, patch: { status?: Exclude<TicketStatus, 'new'>; assignedTo?: string | null }) =>
     call<StaffTicket>('PATCH', `/api/staff/tickets/${id(ticketId)}`, patch),
 
   overdueLoans: () => call<{ items: WorkRow[] }>('GET', '/api/staff/loans/overdue').then(itemsOf),
   pendingPayments: () => call<{ items: WorkRow[] }>('GET', '/api/staff/payments/pending').then(itemsOf),
   failedPayouts: () => call<{ items: WorkRow[] }>('GET', '/api/staff/payouts/failed').then(itemsOf),
   retryPayout: (loanId: string) => call<unknown>('POST', `/api/staff/payouts/${id(loanId)}/retry`, {}),
+
+  deletionRequests: (status: DeletionStatus) =>
+    call<{ items: DeletionRequest[] }>('GET', `/api/staff/deletion-requests${query({ status })}`).then(itemsOf),
+  confirmDeletion: (requestId: string) => call<DeletionRequest>('POST', `/api/staff/deletion-requests/${id(requestId)}/confirm`, {}),
+  refuseDeletion: (requestId: string, comment: string) =>
+    call<DeletionRequest>('POST', `/api/staff/deletion-requests/${id(requestId)}/refuse`, { comment }),
 
   audit: (filters: AuditFilters & { before?: string | number | null | undefined }) =>
     call<AuditPage>('GET', `/api/staff/audit${query(filters)}`),

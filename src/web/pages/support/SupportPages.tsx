@@ -1,6 +1,6 @@
 /**
  * `/support` and `/support/:id`, loaded on demand (a dynamic `import()` in App.tsx): the customer's
- * requests to support with their status («Ждёт ответа», «Есть ответ», «Закрыто»), a new request
+ * requests to support with their status («Новое», «В работе», «Ждёт вашего ответа», «Решено», «Закрыто»), a new request
  * (topic, subject, message), and one request's thread with the staff's replies and a box to write
  * more. Phone first, like the rest of the cabinet.
  */
@@ -26,6 +26,7 @@ import {
   isTicketCategory,
   isTicketStatus,
 } from '../../lib/tickets';
+import { AccountDeletion } from './AccountDeletion';
 import { type SupportMessage, supportApi } from './support-api';
 import './support.css';
 
@@ -110,6 +111,7 @@ const SupportList = () => {
             </ul>
           </section>
         )}
+        {state.kind === 'ready' && <AccountDeletion onRequested={reload} />}
       </div>
     </Layout>
   );
@@ -267,7 +269,8 @@ const SupportThread = ({ id }: { id: string }) => {
               <p>
                 <StatusBadge status={ticket.status} /> <span class="muted small">{categoryLabel(ticket.category)}</span>
               </p>
-              {ticket.status === 'answered' && <p class="muted small">Если ответ помог, ничего делать не нужно. Если нет — напишите ниже.</p>}
+              {ticket.status === 'waiting_customer' && <p class="muted small">Мы ответили. Если ответ помог, ничего делать не нужно. Если нет — напишите ниже.</p>}
+              {ticket.status === 'resolved' && <p class="muted small">Вопрос решён. Если что-то осталось, напишите ниже — вернёмся к нему.</p>}
 
               <Thread messages={ticket.messages ?? []} />
             </section>
