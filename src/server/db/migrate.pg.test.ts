@@ -12,7 +12,7 @@ describe('migrations on PostgreSQL', () => {
     const two = await openPostgres(url);
     try {
       const [x, y] = await Promise.all([migrate(one), migrate(two)]);
-      expect([...x.applied, ...y.applied].sort()).toEqual((await readMigrations()).map((f) => f.version));
+      expect([...x.applied, ...y.applied].sort((a, b) => a - b)).toEqual((await readMigrations()).map((f) => f.version));
       expect(x.applied.length === 0 || y.applied.length === 0).toBe(true);
     } finally {
       await one.close();
