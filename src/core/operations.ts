@@ -4,7 +4,7 @@
  * status reads the same on the screen and in the file.
  */
 
-export const OPERATION_TYPES = ['application', 'decision', 'signing', 'payout', 'refusal', 'accrual', 'payment', 'prolongation', 'closing', 'support'] as const;
+export const OPERATION_TYPES = ['application', 'decision', 'signing', 'payout', 'refusal', 'accrual', 'payment', 'prolongation', 'closing', 'support', 'bonus'] as const;
 
 export type OperationType = (typeof OPERATION_TYPES)[number];
 
@@ -20,6 +20,7 @@ export const OPERATION_TYPE_LABELS: Record<OperationType, string> = {
   prolongation: 'Продления',
   closing: 'Погашение',
   support: 'Обращения в поддержку',
+  bonus: 'Бонусные баллы',
 };
 
 /** Statuses as the borrower reads them (the API gives the codes). */
@@ -39,4 +40,6 @@ export const OPERATION_STATUS_TEXT: Record<string, string> = {
   awaiting_payment: 'ждёт оплаты',
   applied: 'применено',
   void: 'не состоялось',
+  spent: 'списано',
+  expired: 'сгорели',
 };

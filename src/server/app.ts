@@ -24,6 +24,8 @@ import { loanChoiceRoutes } from './modules/loan-choices/loan-choices.routes';
 import { pricingRoutes } from './modules/pricing/pricing.routes';
 import type { Pricing } from './modules/pricing/pricing.service';
 import type { SandboxSmsProvider } from './providers/sms/sandbox';
+import type { SandboxEmailProvider } from './providers/email/sandbox';
+import { devEmailRoutes, emailRoutes } from './modules/email/email.routes';
 import type { PayoutProvider } from './providers/payouts/port';
 import type { SandboxPayouts } from './providers/payouts/sandbox';
 import { registerSandboxPages } from './providers/sandbox-pages';
@@ -38,8 +40,16 @@ import { catalogueRoutes } from './modules/catalogue/catalogue.routes';
 import { OPEN_BEFORE_PASSWORD_CHANGE, staffRoutes } from './modules/staff/staff.routes';
 import { backofficeRoutes } from './modules/backoffice/backoffice.routes';
 import { deletionRoutes } from './modules/deletion/deletion.routes';
+import { retentionRoutes } from './modules/deletion/retention.routes';
 import * as staffAuth from './modules/staff/staff.service';
 import { supportRoutes } from './modules/support/support.routes';
+import { registerSupportUploads } from './modules/support/support.uploads';
+import { loyaltyRoutes } from './modules/loyalty/loyalty.routes';
+import { bonusRoutes } from './modules/bonus/bonus.routes';
+import { consentRoutes } from './modules/consents/consents.routes';
+import { dataExportRoutes } from './modules/data-export/data-export.routes';
+import { createDeviceCookie } from './modules/sessions/devices';
+import { sessionRoutes } from './modules/sessions/sessions.routes';
 import type { Random } from './random';
 import { maskSecretsInUrl } from './logging';
 
@@ -63,6 +73,8 @@ export type AppDeps = {
   crashpoint: (name: string) => void;
   /** Present when the sandbox SMS provider is in use. */
   sandboxSms: SandboxSmsProvider | null;
+  /** Present when the sandbox email provider is in use (the dev email page reads it). */
+  sandboxEmail?: SandboxEmailProvider | null;
   /** Where the built web app lives; absent in API-only tests. */
   webRoot?: string;
 };
@@ -140,7 +152,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const paymentDeps = { ...applicationDeps, logger: deps.logger, acquiring: deps.acquiring, publicUrl: config.publicUrl, crashpoint: deps.crashpoint };
   const routes: AnyRouteSpec[] = [
     ...healthRoutes({ db: deps.db, devSms }),
-    ...authRoutes({ ...authDeps, cookie }),
+    ...authRoutes({ ...authDeps, cookie, deviceCookie: createDeviceCookie(config.secureCookies) }),
     ...pricingRoutes({ pricing: deps.pricing }),
     ...loanChoiceRoutes({ db: deps.db, clock: deps.clock, pricing: deps.pricing }),
     ...applicationRoutes(applicationDeps),
@@ -151,12 +163,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...historyRoutes({ db: deps.db, clock: deps.clock }),
     ...staffRoutes({ ...staffDeps, cookie: staffCookie }),
     ...deletionRoutes({ db: deps.db, clock: deps.clock, random: deps.random, keys: deps.keys, jobs: deps.jobs }),
+    ...retentionRoutes({ db: deps.db, clock: deps.clock, random: deps.random, keys: deps.keys }),
     ...catalogueRoutes({ db: deps.db, clock: deps.clock, random: deps.random, pricing: deps.pricing }),
     ...backofficeRoutes({ db: deps.db, clock: deps.clock, random: deps.random, keys: deps.keys, jobs: deps.jobs, pricing: deps.pricing }),
     ...supportRoutes({ db: deps.db, clock: deps.clock, random: deps.random, keys: deps.keys, jobs: deps.jobs }),
+    ...loyaltyRoutes({ db: deps.db, clock: deps.clock, pricing: deps.pricing }),
+    ...bonusRoutes({ db: deps.db, clock: deps.clock, random: deps.random, logger: deps.logger }),
+    ...consentRoutes({ db: deps.db, clock: deps.clock, random: deps.random }),
+    ...sessionRoutes({ ...authDeps, cookie }),
+    ...dataExportRoutes({ db: deps.db, clock: deps.clock, random: deps.random, keys: deps.keys, jobs: deps.jobs }),
     ...(devSms && deps.sandboxSms ? devRoutes({ sandboxSms: deps.sandboxSms, devClock: deps.devClock ?? null }) : []),
+    ...emailRoutes({ db: deps.db, clock: deps.clock, random: deps.random, keys: deps.keys, jobs: deps.jobs, publicUrl: config.publicUrl }),
+    ...(devSms && deps.sandboxEmail ? devEmailRoutes({ sandboxEmail: deps.sandboxEmail }) : []),
   ];
   registerRoutes(app, routes, authenticate);
+  routes.push(...(await registerSupportUploads(app, { db: deps.db, clock: deps.clock, random: deps.random, keys: deps.keys, jobs: deps.jobs }, authenticate)));
   registerSandboxPages(app, { payouts: deps.sandboxCardPage ?? null, acquiring: deps.sandboxAcquiring ?? null });
   registerAcquiringWebhook(app, paymentDeps);
   const openApi = buildOpenApi(routes, { title: 'CarCapital API', version: '0.1.0' }, { customer: cookie.name, staff: staffCookie.name });

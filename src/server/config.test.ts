@@ -56,6 +56,9 @@ describe('config', () => {
       DATABASE_URL: 'postgres://u@db/cc',
       SMS_PROVIDER: 'smsru',
       SMSRU_API_ID: 'key',
+      EMAIL_PROVIDER: 'smtp',
+      SMTP_HOST: 'smtp.example.ru',
+      EMAIL_FROM: 'CarCapital <no-reply@example.ru>',
       APP_SECRET: 'x'.repeat(40),
       PUBLIC_URL: 'https://lk.example.ru',
     };
@@ -75,6 +78,30 @@ describe('config', () => {
     const config = loadConfig({ SMS_PROVIDER: 'smsru', SMSRU_API_ID: 'key' });
     expect(config.devToolsEnabled).toBe(false);
     expect(config.sms).toMatchObject({ provider: 'smsru', apiId: 'key' });
+  });
+
+  it('refuses the sandbox email provider in production and needs a host for SMTP', () => {
+    expect(problems({ NODE_ENV: 'production' }).some((p) => p.startsWith('EMAIL_PROVIDER'))).toBe(true);
+    expect(problems({ NODE_ENV: 'production' }).some((p) => p.startsWith('EMAIL_FROM'))).toBe(true);
+    expect(problems({ EMAIL_FROM: 'no-reply' }).some((p) => p.startsWith('EMAIL_FROM'))).toBe(true);
+    expect(problems({ NODE_ENV: 'production', EMAIL_PROVIDER: 'smtp', SMTP_HOST: 'smtp.example.ru' }).some((p) => p.startsWith('EMAIL_PROVIDER'))).toBe(false);
+    expect(problems({ EMAIL_PROVIDER: 'smtp' }).some((p) => p.startsWith('SMTP_HOST'))).toBe(true);
+    expect(problems({ EMAIL_PROVIDER: 'smtp', SMTP_HOST: 'h', SMTP_USER: 'u' }).some((p) => p.startsWith('SMTP_PASS'))).toBe(true);
+  });
+
+  it('reads the SMTP settings; the sandbox is the default', () => {
+    const smtp = { EMAIL_PROVIDER: 'smtp', SMTP_HOST: 'smtp.example.ru', SMTP_PORT: '2525', SMTP_USER: 'u', SMTP_PASS: 'p', EMAIL_FROM: 'CarCapital <no-reply@example.ru>' };
+    expect(loadConfig(smtp).email).toEqual({
+      provider: 'smtp',
+      from: 'CarCapital <no-reply@example.ru>',
+      host: 'smtp.example.ru',
+      port: 2525,
+      secure: false,
+      requireTls: false,
+      auth: { user: 'u', pass: 'p' },
+    });
+    expect(loadConfig({ ...smtp, SMTP_SECURE: 'true' }).email).toMatchObject({ secure: true, requireTls: false });
+    expect(loadConfig({}).email).toEqual({ provider: 'sandbox', from: 'CarCapital <no-reply@carcapital.localhost>' });
   });
 
   it('treats empty strings as unset', () => {

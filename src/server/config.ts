@@ -32,6 +32,15 @@ const EnvSchema = z
     SMSRU_API_ID: z.string().min(1).optional(),
     SMSRU_BASE_URL: z.url().default('https://sms.ru'),
     SMSRU_FROM: z.string().min(1).optional(),
+    /** Email: the sandbox mailbox (readable at /dev/email) or an SMTP relay. */
+    EMAIL_PROVIDER: z.enum(['sandbox', 'smtp']).default('sandbox'),
+    SMTP_HOST: z.string().min(1).optional(),
+    SMTP_PORT: port.default(587),
+    /** true: TLS from the first byte (port 465); false: STARTTLS, which production then requires. */
+    SMTP_SECURE: booleanFlag.default(false),
+    SMTP_USER: z.string().min(1).optional(),
+    SMTP_PASS: z.string().min(1).optional(),
+    EMAIL_FROM: z.string().regex(/@[^@\s>]+\.[^@\s>]+>?$/, 'must be an address: no-reply@example.ru or "CarCapital" <no-reply@example.ru>').optional(),
     OTP_TTL_SEC: positiveInt.max(600, 'must be at most 600 s (ASVS 6.5.5)').default(300),
     OTP_RESEND_SEC: positiveInt.default(60),
     OTP_MAX_ATTEMPTS: positiveInt.max(10).default(5),
@@ -88,6 +97,9 @@ const EnvSchema = z
         });
       if (!env.APP_SECRET)
         ctx.addIssue({ code: 'custom', path: ['APP_SECRET'], message: 'required in production' });
+      if (env.EMAIL_PROVIDER === 'sandbox')
+        ctx.addIssue({ code: 'custom', path: ['EMAIL_PROVIDER'], message: 'production needs a real email provider (smtp), not the sandbox' });
+      if (!env.EMAIL_FROM) ctx.addIssue({ code: 'custom', path: ['EMAIL_FROM'], message: 'required in production' });
       if (env.PASSPORT_PROVIDER === 'sandbox')
         ctx.addIssue({ code: 'custom', path: ['PASSPORT_PROVIDER'], message: 'production needs a real passport check, not the sandbox' });
       if (env.BUREAU_PROVIDER === 'sandbox')
@@ -107,7 +119,14 @@ const EnvSchema = z
       ctx.addIssue({ code: 'custom', path: ['YOOKASSA_SECRET_KEY'], message: 'YOOKASSA_AGENT_ID and YOOKASSA_SECRET_KEY are required when PAYOUT_PROVIDER=yookassa' });
     if (env.SMS_PROVIDER === 'smsru' && !env.SMSRU_API_ID)
       ctx.addIssue({ code: 'custom', path: ['SMSRU_API_ID'], message: 'required when SMS_PROVIDER=smsru' });
+    if (env.EMAIL_PROVIDER === 'smtp' && !env.SMTP_HOST)
+      ctx.addIssue({ code: 'custom', path: ['SMTP_HOST'], message: 'required when EMAIL_PROVIDER=smtp' });
+    if (Boolean(env.SMTP_USER) !== Boolean(env.SMTP_PASS))
+      ctx.addIssue({ code: 'custom', path: ['SMTP_PASS'], message: 'SMTP_USER and SMTP_PASS go together' });
   });
+
+/** Outside production only: production names its own sender (EMAIL_FROM). */
+const DEV_EMAIL_FROM = 'CarCapital <no-reply@carcapital.localhost>';
 
 export type Config = {
   env: 'development' | 'production' | 'test';
@@ -124,6 +143,18 @@ export type Config = {
   sms:
     | { provider: 'sandbox' }
     | { provider: 'smsru'; apiId: string; baseUrl: string; from: string | undefined };
+  email:
+    | { provider: 'sandbox'; from: string }
+    | {
+        provider: 'smtp';
+        from: string;
+        host: string;
+        port: number;
+        secure: boolean;
+        /** Refuse to send over a connection STARTTLS did not upgrade (on in production). */
+        requireTls: boolean;
+        auth: { user: string; pass: string } | undefined;
+      };
   otp: {
     ttlSec: number;
     resendSec: number;
@@ -184,6 +215,18 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       env.SMS_PROVIDER === 'smsru'
         ? { provider: 'smsru' as const, apiId: env.SMSRU_API_ID ?? '', baseUrl: env.SMSRU_BASE_URL, from: env.SMSRU_FROM }
         : { provider: 'sandbox' as const },
+    email:
+      env.EMAIL_PROVIDER === 'smtp'
+        ? {
+            provider: 'smtp' as const,
+            from: env.EMAIL_FROM ?? DEV_EMAIL_FROM,
+            host: env.SMTP_HOST ?? '',
+            port: env.SMTP_PORT,
+            secure: env.SMTP_SECURE,
+            requireTls: env.NODE_ENV === 'production' && !env.SMTP_SECURE,
+            auth: env.SMTP_USER && env.SMTP_PASS ? { user: env.SMTP_USER, pass: env.SMTP_PASS } : undefined,
+          }
+        : { provider: 'sandbox' as const, from: env.EMAIL_FROM ?? DEV_EMAIL_FROM },
     otp: {
       ttlSec: env.OTP_TTL_SEC,
       resendSec: env.OTP_RESEND_SEC,
@@ -227,6 +270,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     publicUrl: config.publicUrl.origin,
     database: config.database.kind,
     sms: config.sms.provider,
+    email: config.email.provider,
     runWorkers: config.runWorkers,
     devTools: config.devToolsEnabled,
   };

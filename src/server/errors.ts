@@ -7,6 +7,8 @@
 export const ERROR_STATUS = {
   validation_failed: 400,
   phone_invalid: 400,
+  email_link_invalid: 400,
+  email_link_expired: 400,
   unauthorized: 401,
   otp_invalid: 401,
   invalid_credentials: 401,
@@ -31,6 +33,8 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   validation_failed: 'Проверьте введённые данные.',
   phone_invalid: 'Введите номер российского мобильного телефона: +7 9XX XXX-XX-XX.',
+  email_link_invalid: 'Ссылка для подтверждения почты недействительна или уже использована. Запросите новую в профиле.',
+  email_link_expired: 'Срок действия ссылки истёк. Запросите новую ссылку в профиле.',
   unauthorized: 'Войдите в личный кабинет.',
   otp_invalid: 'Код неверный или устарел. Проверьте код или запросите новый.',
   invalid_credentials: 'Неверная почта или пароль.',

@@ -30,7 +30,12 @@ export function createLogger(options: { level: string; pretty?: boolean; destina
   );
 }
 
-/** `/api/dev/sms?phone=%2B79123456789` → `/api/dev/sms?phone=%2B7******6789`; any long digit run is masked. */
+/**
+ * `/api/dev/sms?phone=%2B79123456789` → `/api/dev/sms?phone=%2B7******6789`; any long digit run is
+ * masked, and so is a `token=` parameter (the email confirmation link's).
+ */
 export function maskSecretsInUrl(url: string): string {
-  return url.replace(/((?:%2B|\+)?7|8)?(\d{6,})(\d{4})/g, (_m, _cc, _mid, last: string) => `***${last}`);
+  return url
+    .replace(/([?&]token=)[^&#]*/gi, '$1[redacted]')
+    .replace(/((?:%2B|\+)?7|8)?(\d{6,})(\d{4})/g, (_m, _cc, _mid, last: string) => `***${last}`);
 }

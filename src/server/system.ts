@@ -11,6 +11,12 @@ import { migrate } from './db/migrate';
 import { createJobQueue, type JobQueue } from './jobs/queue';
 import { createLogger } from './logging';
 import { createSmsDeliveryHandler, SMS_QUEUE } from './modules/notifications/sms-outbox';
+import { createEmailDeliveryHandler, EMAIL_QUEUE } from './modules/notifications/email-outbox';
+import { createQuestionnaireEmailHandler } from './modules/email/email.jobs';
+import { QUESTIONNAIRE_EMAIL_QUEUE } from './modules/email/email.service';
+import type { EmailProvider } from './providers/email/port';
+import { createSandboxEmailProvider, type SandboxEmailProvider } from './providers/email/sandbox';
+import { createSmtpEmailProvider } from './providers/email/smtp';
 import { loadPricing } from './modules/pricing/pricing.service';
 import { createCatalogueSync, type CatalogueSync } from './modules/catalogue/catalogue.sync';
 import type { SmsProvider } from './providers/sms/port';
@@ -32,7 +38,9 @@ import { sbpNameOf } from './modules/contracts/signing.service';
 import { createHmac } from 'node:crypto';
 import { accrueAll, ACCRUAL_QUEUE } from './modules/servicing/servicing.service';
 import { REMINDER_QUEUE, sendReminders } from './modules/servicing/reminders';
+import { createRetentionHandler, RETENTION_QUEUE } from './modules/deletion/retention.service';
 import { reconcilePayments, RECONCILE_QUEUE } from './modules/payments/payments.service';
+import { EXPIRY_QUEUE as BONUS_EXPIRY_QUEUE, expirePoints } from './modules/bonus/bonus.service';
 import { createSandboxAcquiring, SANDBOX_NOTIFY_QUEUE, type SandboxAcquiring } from './providers/acquiring/sandbox';
 import type { AcquiringProvider } from './providers/acquiring/port';
 import { createYooKassaAcquiring } from './providers/acquiring/yookassa';
@@ -59,6 +67,8 @@ export type System = {
   catalogue: CatalogueSync;
   clock: Clock;
   sandboxSms: SandboxSmsProvider | null;
+  /** The sandbox email provider when it is the one in use (tests read and break it). */
+  sandboxEmail: SandboxEmailProvider | null;
   logger: Logger;
   close: () => Promise<void>;
 };
@@ -69,6 +79,7 @@ export type SystemOverrides = {
   random?: Random;
   logger?: Logger;
   sms?: SmsProvider;
+  email?: EmailProvider;
   webRoot?: string | undefined;
   /** Close the database on `close()` (default: only when the system opened it). */
   ownsDatabase?: boolean;
@@ -118,6 +129,11 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
     sandboxSms = createSandboxSmsProvider({ db: database.db, clock, keys, random });
     sms = sandboxSms;
   }
+  let sandboxEmail: SandboxEmailProvider | null = null;
+  let email: EmailProvider;
+  if (overrides.email) email = overrides.email;
+  else if (config.email.provider === 'smtp') email = createSmtpEmailProvider(config.email);
+  else email = sandboxEmail = createSandboxEmailProvider({ db: database.db, clock, keys, random });
 
   const sandboxProviders = createSandboxControl(config.providers.sandboxLatencyMs);
   const passportCheck: PassportCheckProvider = createSandboxPassportCheck(sandboxProviders);
@@ -167,6 +183,10 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
     retryDelaySec: 5,
     pollingIntervalSec: 0.5,
   });
+  // Mail relays greylist for minutes: more and longer retries than SMS.
+  jobs.define({ name: EMAIL_QUEUE, handler: createEmailDeliveryHandler({ db: database.db, clock, keys, email, logger }), retryLimit: 8, retryDelaySec: 30, pollingIntervalSec: 1 });
+  const emailDeps = { db: database.db, clock, random, keys, jobs, publicUrl: config.publicUrl };
+  jobs.define({ name: QUESTIONNAIRE_EMAIL_QUEUE, handler: createQuestionnaireEmailHandler({ ...emailDeps, logger }), retryLimit: 3, retryDelaySec: 5, pollingIntervalSec: 1 });
   const pricingDeps = { db: database.db, clock, random, keys, jobs, pricing };
   jobs.define({
     name: SCORING_QUEUE,
@@ -196,6 +216,7 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
   const servicingDeps = { db: database.db, clock, random, logger };
   // Hourly, so a missed run (a restart at midnight) is caught up the same morning; idempotent per day.
   jobs.define({ name: ACCRUAL_QUEUE, handler: async () => void (await accrueAll(servicingDeps)), cron: '5 * * * *', retryLimit: 3 });
+  jobs.define({ name: BONUS_EXPIRY_QUEUE, handler: async () => void (await expirePoints(servicingDeps)), cron: '25 * * * *', retryLimit: 1 });
 
   const sandboxAcquiring = createSandboxAcquiring({
     db: database.db,
@@ -213,6 +234,8 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
   const reminderDeps = { db: database.db, clock, random, keys, jobs, logger, publicUrl: config.publicUrl };
   jobs.define({ name: REMINDER_QUEUE, handler: async () => void (await sendReminders(reminderDeps)), cron: '15 * * * *', retryLimit: 1 });
   jobs.define({ name: RECONCILE_QUEUE, handler: async () => void (await reconcilePayments(paymentDeps)), cron: '*/10 * * * *', retryLimit: 1 });
+  // Deleted accounts (PD-7, PD-8): destruction due a day after the confirmation, purge at the end of the hold.
+  jobs.define({ name: RETENTION_QUEUE, handler: createRetentionHandler({ db: database.db, clock, random, keys, logger }), cron: '35 * * * *', retryLimit: 3 });
   jobs.define({ name: SANDBOX_NOTIFY_QUEUE, handler: (data) => sandboxAcquiring.deliver(data), retryLimit: 10, retryDelaySec: 2, pollingIntervalSec: 0.5, expireInSeconds: config.jobExpireSec });
   await jobs.start({ runWorkers: config.runWorkers });
 
@@ -226,6 +249,7 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
     jobs,
     pricing,
     sandboxSms,
+    sandboxEmail,
     payouts,
     sandboxCardPage: payouts === sandboxPayouts ? sandboxPayouts : null,
     devClock,
@@ -254,6 +278,7 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
     catalogue,
     clock,
     sandboxSms,
+    sandboxEmail,
     logger,
     close: async () => {
       await catalogue.stop();

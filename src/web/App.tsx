@@ -81,6 +81,13 @@ const LoanRoute = lazyPages(() => import('./pages/loans/LoanPage').then((module)
 const HistoryRoute = lazyPages(() => import('./pages/history/HistoryPage').then((module) => module.HistoryPage), 'История операций');
 /** The customer's requests to support and their threads. */
 const SupportRoute = lazyPages(() => import('./pages/support/SupportPages').then((module) => module.SupportPages), 'Поддержка');
+/** Questions and answers about the product (no login). */
+const FaqRoute = lazyPages(() => import('./pages/faq/FaqPage').then((module) => module.FaqPage), 'Вопросы и ответы');
+/** Email, consents, sessions and devices, «download my data». */
+const ProfileRoute = lazyPages(() => import('./pages/profile/ProfilePage').then((module) => module.ProfilePage), 'Профиль и безопасность');
+/** Where the email confirmation link lands, and the sandbox mailbox (development). */
+const EmailConfirmRoute = lazyPages(() => import('./pages/profile/EmailConfirm').then((module) => module.EmailConfirm), 'Подтверждение почты');
+const DevEmailRoute = lazyPages(() => import('./pages/DevEmail').then((module) => module.DevEmail), 'Тестовые письма');
 /** The back office (its own chunk: customers never load it). */
 const StaffRoute = lazyPages(() => import('./pages/staff/StaffApp').then((module) => module.StaffApp), 'Бэк-офис');
 
@@ -98,10 +105,18 @@ const screenFor = (path: string) => {
       return <Login />;
     case '/cabinet':
       return <Cabinet />;
+    case '/faq':
+      return <FaqRoute path={path} />;
     case '/history':
       return <HistoryRoute path={path} />;
+    case '/profile':
+      return <ProfileRoute path={path} />;
     case '/dev/sms':
       return <DevSms />;
+    case '/email/confirm':
+      return <EmailConfirmRoute path={path} />;
+    case '/dev/email':
+      return <DevEmailRoute path={path} />;
     default:
       return <NotFound />;
   }

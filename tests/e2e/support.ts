@@ -66,9 +66,10 @@ type SandboxSms = { to: string; text: string; sentAt: string };
 
 /**
  * Reads the newest code sent to `phone` straight from the sandbox API: the newest SMS of all (a
- * login code), or the newest whose text matches `about` (/подпись договора/, /продление/).
+ * login code), or the newest whose text matches `about` (/подпись договора/, /продление/); with
+ * `sentSince` (epoch ms), only one sent from then on (a customer signing a second contract).
  */
-export const readCodeFromApi = async (request: APIRequestContext, phone: string, about?: RegExp): Promise<string> => {
+export const readCodeFromApi = async (request: APIRequestContext, phone: string, about?: RegExp, sentSince?: number): Promise<string> => {
   let code: string | undefined;
   await expect
     .poll(
@@ -76,7 +77,9 @@ export const readCodeFromApi = async (request: APIRequestContext, phone: string,
         const response = await request.get(`/api/dev/sms?phone=${encodeURIComponent(phone)}`);
         if (!response.ok()) return undefined;
         const messages = (await response.json()) as SandboxSms[];
-        const newest = messages.find((sms) => sms.to === phone && (!about || about.test(sms.text)));
+        const newest = messages.find(
+          (sms) => sms.to === phone && (!about || about.test(sms.text)) && (sentSince === undefined || Date.parse(sms.sentAt) >= sentSince),
+        );
         code = newest ? CODE_PATTERN.exec(newest.text)?.[1] : undefined;
         return code;
       },
@@ -102,8 +105,16 @@ export const expectNoSeriousA11yViolations = async (page: Page, screen: string) 
 
 /** The layout must fit a 360 px phone: nothing may scroll sideways. */
 export const expectNoHorizontalScroll = async (page: Page) => {
-  const width = await page.evaluate(() => document.documentElement.scrollWidth);
-  expect(width, 'document is wider than the viewport').toBeLessThanOrEqual(page.viewportSize()?.width ?? 360);
+  const viewport = page.viewportSize()?.width ?? 360;
+  const { width, culprits } = await page.evaluate((limit) => {
+    // The elements that reach past the right edge, named so a failure says where to look.
+    const culprits = [...document.querySelectorAll('body *')]
+      .filter((element) => element.getBoundingClientRect().right > limit + 0.5)
+      .slice(0, 5)
+      .map((element) => `${element.tagName.toLowerCase()}${element.id ? `#${element.id}` : ''}.${[...element.classList].join('.')} (${Math.round(element.getBoundingClientRect().right)} px)`);
+    return { width: document.documentElement.scrollWidth, culprits };
+  }, viewport);
+  expect(width, `document is wider than the viewport: ${culprits.join(', ')}`).toBeLessThanOrEqual(viewport);
 };
 
 /** A full-page screenshot stored with the test's results and attached to the report. */
@@ -148,9 +159,11 @@ export type LoggedIn = { phone: string; codeSentAt: number };
 export const logIn = async (page: Page, phone: string = uniquePhone().e164): Promise<LoggedIn> => {
   await page.goto('/login?next=%2Fcabinet');
   await page.getByLabel('Номер телефона').fill(phone);
+  const asked = Date.now();
   await page.getByRole('button', { name: 'Получить код' }).click();
   const codeSentAt = Date.now();
-  await page.getByLabel('Код из SMS').fill(await readCodeFromApi(page.request, phone));
+  // Only a code sent for this login: the same phone may have logged in before.
+  await page.getByLabel('Код из SMS').fill(await readCodeFromApi(page.request, phone, /код для входа/, asked - 1_000));
   await page.getByRole('button', { name: 'Войти', exact: true }).click();
   await expect(page).toHaveURL(/\/cabinet$/);
   return { phone, codeSentAt };
@@ -187,14 +200,23 @@ export const waitForResendGap = async (page: Page, codeSentAt: number) => {
  * An active loan for the logged-in customer, made through the API: approved, cash payout (paid at
  * once below 50 000 ₽), signed with the SMS code after the one-minute gap. Returns the loan's id.
  */
-export const activeCashLoan = async (page: Page, customer: LoggedIn, loan = LOAN): Promise<string> => {
-  const id = await approvedApplication(page, loan);
+export const activeCashLoan = async (page: Page, customer: LoggedIn, loan = LOAN): Promise<string> =>
+  signForCash(page, customer, await approvedApplication(page, loan));
+
+/**
+ * Signs the approved application `id` for a cash payout (the SMS code after the one-minute gap) and
+ * waits for the loan to be active. Moves `customer.codeSentAt` to the signing code, for the next gap.
+ */
+export const signForCash = async (page: Page, customer: LoggedIn, id: string): Promise<string> => {
   const method = await page.request.post(`/api/applications/${id}/payout-method`, { data: { type: 'cash' } });
   expect(method.status(), await method.text()).toBe(200);
   await waitForResendGap(page, customer.codeSentAt);
+  const asked = Date.now();
   const sent = await page.request.post(`/api/applications/${id}/sign/otp`, { data: {} });
   expect(sent.status(), await sent.text()).toBe(200);
-  const code = await readCodeFromApi(page.request, customer.phone, /подпись договора/);
+  customer.codeSentAt = Date.now();
+  // Second-precision slack: the sandbox stamps the SMS with the server's clock.
+  const code = await readCodeFromApi(page.request, customer.phone, /подпись договора/, asked - 1_000);
   const signed = await page.request.post(`/api/applications/${id}/sign`, { data: { code } });
   expect(signed.status(), await signed.text()).toBe(200);
   const loanId = ((await signed.json()) as { loanId: string }).loanId;
@@ -204,4 +226,31 @@ export const activeCashLoan = async (page: Page, customer: LoggedIn, loan = LOAN
     })
     .toBe('active');
   return loanId;
+};
+
+/**
+ * Repays the whole debt of `loanId` through the sandbox acquirer's page (opened in a second tab of
+ * the same browser) and waits until the loan is closed.
+ */
+export const repayInFull = async (page: Page, loanId: string): Promise<void> => {
+  const loan = (await (await page.request.get(`/api/loans/${loanId}`)).json()) as { debt: { totalKopecks: number } };
+  const started = await page.request.post(`/api/loans/${loanId}/payments`, {
+    data: { amountKopecks: loan.debt.totalKopecks, method: 'card' },
+    headers: { 'Idempotency-Key': `repay-${loanId}` },
+  });
+  expect(started.status(), await started.text()).toBe(201);
+  const { confirmationUrl } = (await started.json()) as { confirmationUrl: string };
+  const acquirer = await page.context().newPage();
+  try {
+    await acquirer.goto(confirmationUrl);
+    await acquirer.getByRole('button', { name: 'Оплатить' }).click();
+    await expect(acquirer.getByRole('link', { name: 'Вернуться в CarCapital' })).toBeVisible();
+  } finally {
+    await acquirer.close();
+  }
+  await expect
+    .poll(async () => ((await (await page.request.get(`/api/loans/${loanId}`)).json()) as { status: string }).status, {
+      timeout: 70_000,
+    })
+    .toBe('closed');
 };

@@ -10,13 +10,50 @@ type Bytes = ColumnType<Uint8Array, Uint8Array, Uint8Array>;
 
 export type CustomersTable = {
   id: string;
-  phone: string;
+  /**
+   * NULL only once the retention job destroyed a deleted customer's data (0018): the number is then
+   * free for a new customer. Read as a string: live customers always have one, and the staff views
+   * that can reach a destroyed customer (deletion requests, customer card) mask it — maskPhone turns
+   * anything else into '***'.
+   */
+  phone: ColumnType<string, string, string | null>;
   created_at: Timestamp;
   /** Set when staff confirm the customer's deletion request: sessions revoked, login refused. */
   deleted_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 };
 
 export type DeletionRequestStatus = 'pending' | 'confirmed' | 'refused';
+
+/** One per confirmed deletion (0018): the dated destruction task, then the retention hold. */
+export type RetentionHoldsTable = {
+  customer_id: string;
+  deletion_request_id: string;
+  deleted_at: Timestamp;
+  destroy_after: Timestamp;
+  destroy_by: Timestamp;
+  destroyed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  relationship_end: Timestamp;
+  purge_after: Timestamp;
+  phone_hash: ColumnType<Uint8Array | null, Uint8Array, Uint8Array | null>;
+  /** `[{category, rows}]` left on hold by the destruction; NULL before it. */
+  held: ColumnType<unknown, string | null | undefined, string | null>;
+  purged_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+};
+
+export type DeletionActKind = 'destruction' | 'purge';
+
+/** The act of one destruction or purge (0018): append-only. */
+export type DeletionActsTable = {
+  id: string;
+  customer_id: string;
+  kind: DeletionActKind;
+  performed_at: Timestamp;
+  job_id: string;
+  /** `[{category, rows}]`. */
+  categories: ColumnType<unknown, string, never>;
+  /** audit_log ids. */
+  audit_ids: ColumnType<unknown, string, never>;
+};
 
 export type DeletionRequestsTable = {
   id: string;
@@ -96,6 +133,49 @@ export type SmsOutboxTable = {
   last_error: string | null;
 };
 
+/** Outgoing email (0015): `{to, subject, text}` sealed as one JSON value, wiped once sent or refused. */
+export type EmailOutboxTable = {
+  id: string;
+  message_ciphertext: Bytes;
+  kind: string;
+  created_at: Timestamp;
+  delivered_at: Timestamp | null;
+  provider_message_id: string | null;
+  failed_at: Timestamp | null;
+  last_error: string | null;
+};
+
+export type SandboxEmailTable = {
+  id: string;
+  seq: Generated<number>;
+  idempotency_key: string;
+  message_ciphertext: Bytes;
+  sent_at: Timestamp;
+};
+
+/** A customer's email address; used for notices only once `confirmed_at` is set. */
+export type CustomerEmailsTable = {
+  customer_id: string;
+  email_ct: Bytes;
+  email_hash: Bytes;
+  confirmed_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+};
+
+export type EmailConfirmationStatus = 'active' | 'used' | 'replaced';
+
+export type EmailConfirmationsTable = {
+  id: string;
+  customer_id: string;
+  email_hash: Bytes;
+  token_hash: Bytes;
+  status: EmailConfirmationStatus;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+};
+
 export type LoanChoicesTable = {
   customer_id: string;
   product_code: string;
@@ -144,6 +224,11 @@ export type ApplicationsTable = {
   scoring_attempts: ColumnType<number, number | undefined, number>;
   /** The underwriter who decided a manual review; NULL for the robot. */
   decided_by: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Personal rate (0013, modules/loyalty); NULL: the product's own. */
+  offer_rate_ppm: ColumnType<number | null, number | null | undefined, number | null>;
+  offer_rate_per: ColumnType<'day' | 'month' | null, 'day' | 'month' | null | undefined, 'day' | 'month' | null>;
+  pricing_basis: ColumnType<unknown, string | null | undefined, string | null>;
+  promo_code: ColumnType<string | null, string | null | undefined, string | null>;
 };
 
 export type ConsentsTable = {
@@ -156,6 +241,19 @@ export type ConsentsTable = {
   ip: string;
   user_agent: string;
   withdrawn_at: Timestamp | null;
+  /** Where a withdrawal came from (0017); set together with withdrawn_at. */
+  withdrawn_ip: ColumnType<string | null, string | null | undefined, string | null>;
+  withdrawn_user_agent: ColumnType<string | null, string | null | undefined, string | null>;
+};
+
+/** Browsers a customer logged in from (0017): only the SHA-256 of the device cookie is kept. */
+export type CustomerDevicesTable = {
+  id: string;
+  customer_id: string;
+  device_hash: Bytes;
+  user_agent: string;
+  first_seen_at: Timestamp;
+  last_seen_at: Timestamp;
 };
 
 export type ScoringChecksTable = {
@@ -251,6 +349,8 @@ export type SignaturesTable = {
   user_agent: string;
   code_sent_at: Timestamp;
   signed_at: Timestamp;
+  /** Set once by the retention purge, which blanks document, phone, ip and user_agent (0018). */
+  purged_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 };
 
 export type PayoutsTable = {
@@ -333,11 +433,13 @@ export type AddendaTable = {
   signed_at: Timestamp;
   status: 'awaiting_payment' | 'applied' | 'void';
   applied_at: Timestamp | null;
+  /** Set once by the retention purge, as on signatures (0018). */
+  purged_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 };
 
 export type AcquiringEventsTable = { provider: string; event_id: string; received_at: Timestamp };
 
-export type OperationType = 'application' | 'decision' | 'signing' | 'payout' | 'refusal' | 'accrual' | 'payment' | 'prolongation' | 'closing' | 'support';
+export type OperationType = 'application' | 'decision' | 'signing' | 'payout' | 'refusal' | 'accrual' | 'payment' | 'prolongation' | 'closing' | 'support' | 'bonus';
 
 export type OperationsTable = {
   id: string;
@@ -373,7 +475,7 @@ export type ContactLogTable = {
   at: Timestamp;
 };
 
-export type StaffRole = 'support' | 'underwriter' | 'collections' | 'admin';
+export type StaffRole = 'support' | 'underwriter' | 'collections' | 'admin' | 'compliance';
 
 export type StaffTable = {
   id: string;
@@ -427,13 +529,39 @@ export type TicketStatus = 'new' | 'in_progress' | 'waiting_customer' | 'resolve
 
 export type SupportTicketsTable = {
   id: string;
-  customer_id: string;
+  /** Null for a request from the public «Не приходит SMS» form (0016): then `public_phone_ct` is set. */
+  customer_id: string | null;
   category: TicketCategory;
   subject: string;
   status: TicketStatus;
   assigned_to: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** The last day of the answer, `YYYY-MM-DD` (0016; null only in rows written by hand). */
+  due_date: ColumnType<string | null, string | null | undefined, string | null>;
+  public_phone_ct: ColumnType<Uint8Array | null, Uint8Array | null | undefined, Uint8Array | null>;
+  public_contact_ct: ColumnType<Uint8Array | null, Uint8Array | null | undefined, Uint8Array | null>;
+};
+
+export type SupportAttachmentMime = 'image/jpeg' | 'image/png' | 'application/pdf' | 'image/webp' | 'image/heic';
+
+export type SupportAttachmentsTable = {
+  id: string;
+  ticket_id: string;
+  message_id: string;
+  file_name: string;
+  mime_type: SupportAttachmentMime;
+  size_bytes: number;
+  sha256: Bytes;
+  content: Bytes;
+  created_at: Timestamp;
+};
+
+export type SupportPublicLogTable = {
+  id: Generated<number>;
+  phone_hash: Bytes;
+  ip: string;
+  at: Timestamp;
 };
 
 export type SupportMessagesTable = {
@@ -482,23 +610,51 @@ export type PromoCodesTable = {
   disabled_at: Timestamp | null;
 };
 
+export type BonusAccountsTable = {
+  customer_id: string;
+  balance_points: ColumnType<number, number | undefined, number>;
+};
+
+export type BonusPointEntriesTable = {
+  id: string;
+  customer_id: string;
+  loan_id: string | null;
+  kind: 'earn' | 'spend' | 'expire';
+  /** Signed: positive when earned, negative when spent or expired. */
+  points: number;
+  reason: string;
+  idempotency_key: string;
+  request_sha256: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp | null;
+};
+
 export type DB = {
   staff: StaffTable;
   staff_sessions: StaffSessionsTable;
   audit_log: AuditLogTable;
   support_tickets: SupportTicketsTable;
   support_messages: SupportMessagesTable;
+  support_attachments: SupportAttachmentsTable;
+  support_public_log: SupportPublicLogTable;
   customers: CustomersTable;
   deletion_requests: DeletionRequestsTable;
+  retention_holds: RetentionHoldsTable;
+  deletion_acts: DeletionActsTable;
   otp_challenges: OtpChallengesTable;
   otp_send_log: OtpSendLogTable;
   phone_auth_state: PhoneAuthStateTable;
   sessions: SessionsTable;
   sandbox_sms: SandboxSmsTable;
   sms_outbox: SmsOutboxTable;
+  email_outbox: EmailOutboxTable;
+  sandbox_email: SandboxEmailTable;
+  customer_emails: CustomerEmailsTable;
+  email_confirmations: EmailConfirmationsTable;
   loan_choices: LoanChoicesTable;
   applications: ApplicationsTable;
   consents: ConsentsTable;
+  customer_devices: CustomerDevicesTable;
   scoring_checks: ScoringChecksTable;
   ledger_accounts: LedgerAccountsTable;
   ledger_transactions: LedgerTransactionsTable;
@@ -518,4 +674,6 @@ export type DB = {
   catalogue_versions: CatalogueVersionsTable;
   promotions: PromotionsTable;
   promo_codes: PromoCodesTable;
+  bonus_accounts: BonusAccountsTable;
+  bonus_point_entries: BonusPointEntriesTable;
 };

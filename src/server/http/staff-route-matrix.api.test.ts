@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StaffRole } from '../db/schema';
+import { STAFF_ROLES } from '../modules/staff/staff.service';
 import { loginStaff } from '../testing/staff';
 import { login, nextPhone, TEST_ORIGIN, useTestSystem } from '../testing/test-system';
 
@@ -10,7 +11,7 @@ import { login, nextPhone, TEST_ORIGIN, useTestSystem } from '../testing/test-sy
  */
 
 const system = useTestSystem();
-const ROLES: StaffRole[] = ['support', 'underwriter', 'collections', 'admin'];
+const ROLES: readonly StaffRole[] = STAFF_ROLES;
 const SOME_ID = '00000000-0000-4000-8000-000000000000';
 
 type Operation = { 'x-staff-roles'?: StaffRole[]; security?: unknown[] };

@@ -26,3 +26,29 @@ export async function sandboxDelay(control: SandboxControl, signal?: AbortSignal
     });
   });
 }
+
+/**
+ * The test switches of the message sandboxes (SMS, email): the next `count` sends fail, retryable or
+ * not, and every send waits `latencyMs` first. `beforeSend` applies them; `fail` makes the error.
+ */
+export function createSendFaults(fail: (retryable: boolean) => Error) {
+  let failures = 0;
+  let failuresRetryable = true;
+  let latencyMs = 0;
+  return {
+    failNext(count: number, retryable = true) {
+      failures = count;
+      failuresRetryable = retryable;
+    },
+    setLatency(ms: number) {
+      latencyMs = ms;
+    },
+    async beforeSend() {
+      if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+      if (failures > 0) {
+        failures -= 1;
+        throw fail(failuresRetryable);
+      }
+    },
+  };
+}

@@ -56,10 +56,17 @@ const Footer = () => {
         <p>
           Займ — это обязательство. Перед подачей заявки оцените, сможете ли вы вернуть его в срок.
         </p>
+        <p>
+          <Link href="/faq">Вопросы и ответы</Link>
+        </p>
         {devSms && (
           <p>
             <Link href="/dev/sms" class="dev-link">
               Тестовые SMS
+            </Link>
+            {' · '}
+            <Link href="/dev/email" class="dev-link">
+              Тестовые письма
             </Link>
           </p>
         )}

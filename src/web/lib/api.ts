@@ -41,7 +41,8 @@ type ErrorBody = {
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const toApiError = (status: number, body: unknown, retryAfterHeader: string | null): ApiError => {
+/** An error reply as an `ApiError` (also for the file uploads, which are not JSON requests). */
+export const toApiError = (status: number, body: unknown, retryAfterHeader: string | null): ApiError => {
   const envelope: ErrorBody = isRecord(body) ? body : {};
   const requestId = typeof envelope.requestId === 'string' ? envelope.requestId : undefined;
   const error = isRecord(envelope.error) ? envelope.error : {};
@@ -152,6 +153,21 @@ export type Application = {
   /** After a decline: the first day a new application is possible. */
   reapplyAfter: string | null;
   pdnWarningRequired: boolean;
+  /** The personal rate (loyalty level, promotion, promo code) and why; null: the product's own rate. */
+  pricing?: ApplicationPricing | null;
+};
+export type ApplicationPricing = {
+  rate: { ppm: number; per: 'day' | 'month'; percent: number };
+  productRate: { ppm: number; per: 'day' | 'month'; percent: number };
+  ratePerDay: number;
+  source: 'product' | 'level' | 'promotion';
+  discounted: boolean;
+  level: { code: string; name: string };
+  discountPercent: number;
+  promotion: { id: string; name: string } | null;
+  promoCode: { code: string; status: 'applied' | 'unknown' | 'disabled' | 'used_up' | 'not_applicable' | 'not_better'; message: string } | null;
+  /** «Ставка 0,76 % в день вместо 0,8 % — уровень «Серебро»», or null. */
+  note: string | null;
 };
 export type LoanFields = { product: string; amount: number; term: number };
 /** What `PATCH /api/applications/:id` takes: any part of the questionnaire and of the loan. */
@@ -274,6 +290,10 @@ export type ProlongationOffer = {
   remaining: number;
   newDueDate: string;
   interestKopecks: number;
+  /** Bonus points paying part of the interest (1 point = 1 ₽) and what is left for the card. */
+  bonusPoints: number;
+  bonusKopecks: number;
+  cardKopecks: number;
   text: string;
   sha256: string;
 };
@@ -370,12 +390,12 @@ export const api = {
     request<PaymentStarted>('POST', `/api/loans/${encodeURIComponent(loanId)}/payments`, body, { 'Idempotency-Key': idempotencyKey }),
   payment: (id: string) => request<Payment>('GET', `/api/payments/${encodeURIComponent(id)}`),
   loanPayments: (loanId: string) => request<Payment[]>('GET', `/api/loans/${encodeURIComponent(loanId)}/payments`),
-  prolongationOffer: (loanId: string, days: number) =>
-    request<ProlongationOffer>('GET', `/api/loans/${encodeURIComponent(loanId)}/prolongation?days=${days}`),
-  requestProlongationCode: (loanId: string, days: number) =>
-    request<OtpSent>('POST', `/api/loans/${encodeURIComponent(loanId)}/prolongation/otp`, { days }),
-  signProlongation: (loanId: string, days: number, code: string) =>
-    request<ProlongationSigned>('POST', `/api/loans/${encodeURIComponent(loanId)}/prolongation`, { days, code }),
+  prolongationOffer: (loanId: string, days: number, bonusPoints = 0) =>
+    request<ProlongationOffer>('GET', `/api/loans/${encodeURIComponent(loanId)}/prolongation?days=${days}${bonusPoints > 0 ? `&bonusPoints=${bonusPoints}` : ''}`),
+  requestProlongationCode: (loanId: string, days: number, bonusPoints = 0) =>
+    request<OtpSent>('POST', `/api/loans/${encodeURIComponent(loanId)}/prolongation/otp`, bonusPoints > 0 ? { days, bonusPoints } : { days }),
+  signProlongation: (loanId: string, days: number, code: string, bonusPoints = 0) =>
+    request<ProlongationSigned>('POST', `/api/loans/${encodeURIComponent(loanId)}/prolongation`, bonusPoints > 0 ? { days, code, bonusPoints } : { days, code }),
   history: (filters: HistoryFilters & { cursor?: string | undefined }) => request<HistoryPage>('GET', `/api/history${historyQuery(filters)}`),
   devSms: (phone?: string) =>
     request<DevSms[]>('GET', phone ? `/api/dev/sms?phone=${encodeURIComponent(phone)}` : '/api/dev/sms'),

@@ -66,3 +66,17 @@ export const isTicketCategory = (value: string): value is TicketCategory => (TIC
 /** The longest subject and message the server keeps (support_tickets, support_messages). */
 export const SUBJECT_MAX = 200;
 export const MESSAGE_MAX = 4000;
+
+/** `new` and `in_progress`: our turn, so the due date matters. */
+export const waitsForUs = (status: string): boolean => status === 'new' || status === 'in_progress';
+
+const dayMonth = new Intl.DateTimeFormat('ru-RU', { day: 'numeric', month: 'long', timeZone: 'UTC' });
+const dayMonthYear = new Intl.DateTimeFormat('ru-RU', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+
+/** `2026-12-16` → «16 декабря» (with the year when it is not this year's, Moscow time). */
+export const formatDueDate = (date: string, now: Date = new Date()): string => {
+  const thisYear = new Intl.DateTimeFormat('en-CA', { year: 'numeric', timeZone: 'Europe/Moscow' }).format(now);
+  const day = new Date(`${date}T00:00:00Z`);
+  if (Number.isNaN(day.getTime())) return date;
+  return (date.startsWith(thisYear) ? dayMonth : dayMonthYear).format(day);
+};

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { LoadStatus } from '../components/LoadStatus';
 import { Alert } from '../components/Alert';
 import { LoanChoiceCard } from '../components/LoanChoiceCard';
+import { OffersBlock } from './offers/OffersBlock';
 import { Layout } from '../components/Layout';
 import { ApiError, type Application, type Loan, type LoanChoiceReply, type Me, api, errorMessage, fetchMe } from '../lib/api';
 import { LOAN_STATUS_LABELS, LOAN_STATUS_TONES } from '../lib/loan-status';
@@ -152,6 +153,7 @@ const Dashboard = ({
       <div class="cards">
         {applications.length > 0 && <ApplicationsCard applications={applications} />}
         {choice.choice && <LoanChoiceCard choice={choice.choice} quote={choice.quote} block={block} />}
+        <OffersBlock />
         {loans.length > 0 ? (
           <LoansCard loans={loans} />
         ) : (
@@ -201,6 +203,9 @@ const Dashboard = ({
               </div>
             )}
           </dl>
+          <Link href="/profile" class="btn btn-secondary btn-block">
+            Профиль и безопасность
+          </Link>
         </section>
       </div>
     </>

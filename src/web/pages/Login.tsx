@@ -297,6 +297,10 @@ export const Login = () => {
             {status}
           </p>
 
+          <p class="auth-help">
+            <Link href="/support/sms">Не приходит SMS?</Link>
+          </p>
+
           {devSms && (
             <p class="dev-note">
               Песочница: SMS не уходят на телефон, их видно на странице{' '}

@@ -77,6 +77,24 @@ describe('the application flow', () => {
     expect(sms.some((m) => /заявка одобрена/.test(m.text))).toBe(true);
   });
 
+  it('a returning borrower’s next draft starts with their last questionnaire; nobody else’s does', async () => {
+    const { api, id: firstId } = await applyAs();
+    const next = await api.create({ product: 'pdl', amount: 12_000, term: 20 });
+    expect(next.statusCode).toBe(201);
+    const draft = next.json();
+    expect(draft.status).toBe('draft');
+    expect(draft.missing).toEqual([]);
+    expect(draft.questionnaire).toMatchObject({ lastName: questionnaire().lastName, inn: CLEAN_INN, passport: { series: '4510', number: '654321' } });
+    expect(draft.consents).toEqual([]); // consents are given again, for this application
+    // Sealed for its own row: the copy is not the earlier row's ciphertext.
+    const rows = await system.database.db.selectFrom('applications').select(['id', 'passport_ct']).where('id', 'in', [firstId, draft.id]).execute();
+    expect(rows).toHaveLength(2);
+    expect(Buffer.from(rows[0]!.passport_ct!).equals(Buffer.from(rows[1]!.passport_ct!))).toBe(false);
+
+    const stranger = await applicant();
+    expect((await stranger.api.get(stranger.id)).json().missing).toContain('passport.series');
+  });
+
   it('an empty string clears a draft field; submit then asks for it again', async () => {
     const { api, id } = await applicant();
     await api.patch(id, questionnaire());

@@ -29,6 +29,19 @@ export async function findOpenApplication(executor: Executor, customerId: string
     .executeTakeFirst();
 }
 
+/** The customer's latest application that went past the draft (its questionnaire was complete). */
+export async function latestFilledApplication(executor: Executor, customerId: string) {
+  return executor
+    .selectFrom('applications')
+    .selectAll()
+    .where('customer_id', '=', customerId)
+    .where('status', '<>', 'draft')
+    .where('passport_ct', 'is not', null)
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
 export async function listOwnApplications(executor: Executor, customerId: string) {
   return executor.selectFrom('applications').selectAll().where('customer_id', '=', customerId).orderBy('created_at', 'desc').execute();
 }

@@ -1,20 +1,26 @@
 import { z } from 'zod';
 import { EMPLOYMENT_TYPES } from '../../../core/questionnaire';
+import { ApplicationPricingReply } from '../loyalty/loyalty.schemas';
 import { QuoteSchema } from '../pricing/pricing.schemas';
 
 const text = (max: number) => z.string({ error: 'Введите текст.' }).max(max, { error: `Не длиннее ${max} символов.` });
 const date = z.string({ error: 'Введите дату.' }).max(10, { error: 'Дата — в формате ГГГГ-ММ-ДД.' });
 
+/** A promo code as typed (case and spaces do not matter); null or empty: none. */
+const promoCode = z.string({ error: 'Промокод — буквы и цифры.' }).max(40, { error: 'Промокод — не длиннее 40 символов.' }).nullable().optional();
+
 export const CreateApplicationBody = z.strictObject({
   product: z.string({ error: 'Выберите продукт.' }).max(40),
   amount: z.number({ error: 'Сумма — целое число рублей.' }).int({ error: 'Сумма — целое число рублей.' }),
   term: z.number({ error: 'Срок — целое число.' }).int({ error: 'Срок — целое число.' }),
+  promoCode,
 });
 
 export const PatchApplicationBody = z.strictObject({
   product: z.string().max(40).optional(),
   amount: z.number({ error: 'Сумма — целое число рублей.' }).int({ error: 'Сумма — целое число рублей.' }).optional(),
   term: z.number({ error: 'Срок — целое число.' }).int({ error: 'Срок — целое число.' }).optional(),
+  promoCode,
   lastName: text(60).optional(),
   firstName: text(60).optional(),
   middleName: text(60).optional(),
@@ -94,6 +100,7 @@ export const ApplicationReply = z.object({
   offer: z.object({ product: z.string(), amount: z.number().int(), term: z.number().int(), quote: QuoteSchema.nullable() }).nullable(),
   reapplyAfter: z.string().nullable(),
   pdnWarningRequired: z.boolean(),
+  pricing: ApplicationPricingReply,
 });
 
 export const ConsentDocumentReply = z.object({

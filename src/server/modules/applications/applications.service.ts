@@ -18,6 +18,16 @@ import type { Actor } from '../auth/auth.service';
 import { consentDocument, REQUIRED_CONSENTS, type ConsentKind } from '../consents/documents';
 import { quoteOrNull, quoteOrThrow, type Pricing } from '../pricing/pricing.service';
 import { recordOperation } from '../history/operations';
+import { QUESTIONNAIRE_EMAIL_QUEUE } from '../email/email.service';
+import {
+  applicationPricingView,
+  assertPromoCodeUsable,
+  normalizePromoCode,
+  personalPricing,
+  pricingColumns,
+  storedRate,
+  type PersonalPricing,
+} from '../loyalty/loyalty.service';
 import * as repo from './applications.repo';
 
 /**
@@ -130,6 +140,8 @@ export type ApplicationView = {
   offer: { product: string; amount: number; term: number; quote: Quote | null } | null;
   reapplyAfter: string | null;
   pdnWarningRequired: boolean;
+  /** The personal rate this application prices with and why (null: the product's own rate). */
+  pricing: ReturnType<typeof applicationPricingView>;
 };
 
 async function view(deps: ApplicationDeps, row: repo.ApplicationRow): Promise<ApplicationView> {
@@ -154,7 +166,12 @@ async function view(deps: ApplicationDeps, row: repo.ApplicationRow): Promise<Ap
   const consents = await repo.consentsForApplication(deps.db, row.id);
   let offer: ApplicationView['offer'] = null;
   if (row.status === 'approved' && row.offer_amount_rubles !== null && row.offer_term !== null) {
-    const quote = quoteOrNull(deps.pricing, { product: row.product_code, amountRubles: row.offer_amount_rubles, term: row.offer_term });
+    const quote = quoteOrNull(deps.pricing, {
+      product: row.product_code,
+      amountRubles: row.offer_amount_rubles,
+      term: row.offer_term,
+      rate: storedRate(row),
+    });
     offer = { product: row.product_code, amount: row.offer_amount_rubles, term: row.offer_term, quote };
   }
   return {
@@ -179,7 +196,30 @@ async function view(deps: ApplicationDeps, row: repo.ApplicationRow): Promise<Ap
     offer,
     reapplyAfter: row.status === 'declined' ? row.reapply_after : null,
     pdnWarningRequired: row.status === 'approved' && row.pdn_percent !== null && Number(row.pdn_percent) > 50,
+    pricing: applicationPricingView(deps.pricing, row),
   };
+}
+
+/**
+ * The customer's personal rate for a loan of this application today (modules/loyalty), with the
+ * promo code they entered. `entered`: the code comes from this request, so an unusable one is a
+ * 400 on the promo code field; a code kept from before is only re-evaluated and shown.
+ */
+async function pricingFor(
+  deps: ApplicationDeps,
+  actor: Actor,
+  productCode: string,
+  promoCode: string | null,
+  entered: boolean,
+): Promise<PersonalPricing | null> {
+  const personal = await personalPricing(deps.db, deps.pricing, {
+    customerId: actor.customerId,
+    productCode,
+    date: moscowDate(deps.clock.now()),
+    promoCode,
+  });
+  if (entered) assertPromoCodeUsable(personal);
+  return personal;
 }
 
 async function ownOrNotFound(deps: ApplicationDeps, actor: Actor, id: string): Promise<repo.ApplicationRow> {
@@ -193,7 +233,7 @@ const notDraft = () => new AppError('conflict', 'Заявка уже отпра�
 export async function createApplication(
   deps: ApplicationDeps,
   actor: Actor,
-  input: { product: string; amount: number; term: number },
+  input: { product: string; amount: number; term: number; promoCode?: string | null | undefined },
 ): Promise<ApplicationView> {
   quoteOrThrow(deps.pricing, { product: input.product, amountRubles: input.amount, term: input.term });
   const now = deps.clock.now();
@@ -204,12 +244,20 @@ export async function createApplication(
   }
   const open = await repo.findOpenApplication(deps.db, actor.customerId);
   if (open?.status === 'scoring') throw new AppError('conflict', 'Предыдущая заявка ещё на проверке. Дождитесь решения.');
+  // A code in this request replaces the draft's; without one, the draft's code is kept.
+  const promoCode = input.promoCode !== undefined ? normalizePromoCode(input.promoCode) : (open?.promo_code ?? null);
+  const personal = await pricingFor(deps, actor, input.product, promoCode, input.promoCode !== undefined && promoCode !== null);
+  const priced = { ...pricingColumns(personal), promo_code: promoCode };
   if (open) {
     // One draft at a time: a new pick from the calculator updates the draft in progress.
-    await repo.updateDraft(deps.db, open.id, { product_code: input.product, amount_rubles: input.amount, term: input.term, updated_at: now });
+    await repo.updateDraft(deps.db, open.id, { product_code: input.product, amount_rubles: input.amount, term: input.term, ...priced, updated_at: now });
     return view(deps, (await repo.findApplication(deps.db, open.id))!);
   }
   const id = deps.random.uuid();
+  // A returning borrower does not type the passport again: the new draft starts with the
+  // questionnaire of their latest application, sealed afresh for this row; they check it and go on.
+  const previous = await repo.latestFilledApplication(deps.db, actor.customerId);
+  const copied = previous ? readQuestionnaire(deps.keys, previous) : {};
   try {
     await repo.insertApplication(deps.db, {
       id,
@@ -218,6 +266,8 @@ export async function createApplication(
       product_code: input.product,
       amount_rubles: input.amount,
       term: input.term,
+      ...priced,
+      ...sealChanges(deps.keys, id, copied, copied),
       pii_key_id: deps.keys.fieldKeyId,
       created_at: now,
       updated_at: now,
@@ -245,11 +295,11 @@ export async function updateApplication(
   deps: ApplicationDeps,
   actor: Actor,
   id: string,
-  patch: PartialQuestionnaire & { product?: string; amount?: number; term?: number },
+  patch: PartialQuestionnaire & { product?: string; amount?: number; term?: number; promoCode?: string | null },
 ): Promise<ApplicationView> {
   const row = await ownOrNotFound(deps, actor, id);
   if (row.status !== 'draft') throw notDraft();
-  const { product, amount, term, ...questionnairePatch } = patch;
+  const { product, amount, term, promoCode: promoPatch, ...questionnairePatch } = patch;
   const today = moscowDate(deps.clock.now());
   const merged = mergeQuestionnaire(readQuestionnaire(deps.keys, row), questionnairePatch);
   // Check the patch, and the cross-field rules (issue date vs birth date) on the merged draft.
@@ -267,9 +317,20 @@ export async function updateApplication(
       else throw error;
     }
   }
+  let priced: ReturnType<typeof pricingColumns> & { promo_code: string | null } | null = null;
+  if ((loanChange || promoPatch !== undefined) && !errors.product) {
+    const promoCode = promoPatch !== undefined ? normalizePromoCode(promoPatch) : row.promo_code;
+    try {
+      const personal = await pricingFor(deps, actor, product ?? row.product_code, promoCode, promoPatch !== undefined && promoCode !== null);
+      priced = { ...pricingColumns(personal), promo_code: promoCode };
+    } catch (error) {
+      if (error instanceof AppError && error.details.fields) Object.assign(errors, error.details.fields);
+      else throw error;
+    }
+  }
   if (Object.keys(errors).length) throw new AppError('validation_failed', undefined, { fields: errors });
 
-  const changes = sealChanges(deps.keys, row.id, merged, questionnairePatch);
+  const changes: Updateable<ApplicationsTable> = { ...sealChanges(deps.keys, row.id, merged, questionnairePatch), ...priced };
   if (product !== undefined) changes.product_code = product;
   if (amount !== undefined) changes.amount_rubles = amount;
   if (term !== undefined) changes.term = term;
@@ -325,8 +386,10 @@ export async function submitApplication(deps: ApplicationDeps, actor: Actor, id:
       .map((c) => c.kind),
   );
   for (const kind of REQUIRED_CONSENTS) if (!granted.has(kind)) fields[`consents.${kind}`] = `Нужно согласие: «${consentDocument(kind).title}».`;
+  // The personal rate as of today goes with the application to scoring and stays with it from the decision on.
+  const personal = await pricingFor(deps, actor, row.product_code, row.promo_code, false);
   try {
-    quoteOrThrow(deps.pricing, { product: row.product_code, amountRubles: row.amount_rubles, term: row.term });
+    quoteOrThrow(deps.pricing, { product: row.product_code, amountRubles: row.amount_rubles, term: row.term, rate: personal?.rate });
   } catch (error) {
     if (error instanceof AppError && error.details.fields) Object.assign(fields, error.details.fields);
     else throw error;
@@ -335,8 +398,11 @@ export async function submitApplication(deps: ApplicationDeps, actor: Actor, id:
     throw new AppError('conflict', 'Анкета заполнена не полностью: проверьте отмеченные поля.', { fields });
   }
   const submitted = await deps.db.transaction().execute(async (trx) => {
+    if (!(await repo.updateDraft(trx, row.id, pricingColumns(personal)))) return false;
     if (!(await repo.markSubmitted(trx, row.id, deps.clock.now()))) return false;
     await deps.jobs.enqueue(trx, SCORING_QUEUE, { applicationId: row.id });
+    // An email in the questionnaire becomes the profile address (to confirm) if there is none yet.
+    if (questionnaire.email) await deps.jobs.enqueue(trx, QUESTIONNAIRE_EMAIL_QUEUE, { applicationId: row.id });
     await recordOperation(trx, deps.random, {
       customerId: actor.customerId,
       at: deps.clock.now(),

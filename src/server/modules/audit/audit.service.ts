@@ -60,7 +60,8 @@ export function auditHash(prevHash: Uint8Array, row: ChainedFields): Buffer {
   return sha256(Buffer.concat([Buffer.from(prevHash), Buffer.from(body, 'utf8')]));
 }
 
-export async function recordAudit(trx: Transaction<DB>, deps: { random: Random; now: Date }, entry: AuditEntry): Promise<void> {
+/** Appends one record; returns its id (a destruction act lists the ids of its records). */
+export async function recordAudit(trx: Transaction<DB>, deps: { random: Random; now: Date }, entry: AuditEntry): Promise<string> {
   await sql`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`.execute(trx);
   const last = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
   const row: ChainedFields = {
@@ -82,10 +83,11 @@ export async function recordAudit(trx: Transaction<DB>, deps: { random: Random; 
     .insertInto('audit_log')
     .values({ ...row, details: JSON.stringify(row.details), prev_hash: prevHash, hash: auditHash(prevHash, row) })
     .execute();
+  return row.id;
 }
 
 /** Records one entry in a transaction of its own (for events that change nothing else, e.g. a look). */
-export function recordAuditAlone(db: Kysely<DB>, deps: { random: Random; now: Date }, entry: AuditEntry): Promise<void> {
+export function recordAuditAlone(db: Kysely<DB>, deps: { random: Random; now: Date }, entry: AuditEntry): Promise<string> {
   return db.transaction().execute((trx) => recordAudit(trx, deps, entry));
 }
 

@@ -1,9 +1,10 @@
 import { defineRoute, type AnyRouteSpec } from '../../http/routes';
 import type { SessionCookie } from '../../http/session-cookie';
+import type { DeviceCookie } from '../sessions/devices';
 import { ErrorReply, MeReply, OtpRequestBody, OtpRequestReply, VerifyBody } from './auth.schemas';
 import * as auth from './auth.service';
 
-export function authRoutes(deps: auth.AuthDeps & { cookie: SessionCookie }): AnyRouteSpec[] {
+export function authRoutes(deps: auth.AuthDeps & { cookie: SessionCookie; deviceCookie: DeviceCookie }): AnyRouteSpec[] {
   const meta = (request: { ip: string; headers: Record<string, unknown> }) => ({
     ip: request.ip,
     userAgent: String(request.headers['user-agent'] ?? ''),
@@ -37,10 +38,11 @@ export function authRoutes(deps: auth.AuthDeps & { cookie: SessionCookie }): Any
       handler: async ({ body, request, reply }) => {
         const result = await auth.verifyLoginCode(
           deps,
-          { phone: body.phone, code: body.code, currentToken: deps.cookie.read(request) },
+          { phone: body.phone, code: body.code, currentToken: deps.cookie.read(request), deviceToken: deps.deviceCookie.read(request) },
           meta(request),
         );
         deps.cookie.set(reply, result.token);
+        deps.deviceCookie.set(reply, result.deviceToken);
         return me(result.customer);
       },
     }),

@@ -7,6 +7,7 @@ import type { DB, OtpPurpose } from '../../db/schema';
 import { AppError } from '../../errors';
 import type { Random } from '../../random';
 import { queueSms, type SmsOutboxDeps } from '../notifications/sms-outbox';
+import { recordLoginDevice } from '../sessions/devices';
 import * as repo from './auth.repo';
 
 /**
@@ -127,11 +128,13 @@ export async function requestCode(
 
 export type LoginResult = {
   token: string;
+  /** The browser's device token to keep (sessions/devices.ts): the one it sent, or a new one. */
+  deviceToken: string;
   customer: { id: string; phone: string; createdAt: Date };
 };
 
 type GuessOutcome =
-  | { kind: 'ok'; customer: { id: string; phone: string; created_at: Date }; token: string }
+  | { kind: 'ok'; customer: { id: string; phone: string; created_at: Date }; token: string; deviceToken: string }
   | { kind: 'invalid' }
   | { kind: 'locked' }
   | { kind: 'deleted' };
@@ -142,7 +145,7 @@ type GuessOutcome =
  */
 export async function verifyLoginCode(
   deps: AuthDeps,
-  input: { phone: string; code: string; currentToken: string | undefined },
+  input: { phone: string; code: string; currentToken: string | undefined; deviceToken?: string | undefined },
   meta: RequestMeta,
 ): Promise<LoginResult> {
   const phone = normalizeRussianMobile(input.phone);
@@ -157,6 +160,8 @@ export async function verifyLoginCode(
     const customer = await repo.upsertCustomerByPhone(trx, { id: deps.random.uuid(), phone, now });
     // A deleted account (PD-8) neither opens nor comes back as a new one: the phone stays taken.
     if (customer.deleted_at) return { kind: 'deleted' };
+    // A browser not seen before for this customer: an SMS notice, in this transaction.
+    const deviceToken = await recordLoginDevice(deps, trx, { customerId: customer.id, phone, deviceToken: input.deviceToken, userAgent: meta.userAgent, now });
     if (input.currentToken) await repo.revokeSessionByTokenHash(trx, sha256(input.currentToken), now);
     const token = deps.random.sessionToken();
     await repo.insertSession(trx, {
@@ -167,13 +172,14 @@ export async function verifyLoginCode(
       ip: meta.ip,
       userAgent: meta.userAgent.slice(0, 500),
     });
-    return { kind: 'ok', customer, token };
+    return { kind: 'ok', customer, token, deviceToken };
   });
   if (outcome.kind === 'locked') throw tooManyRequests(DAY_MS);
   if (outcome.kind === 'invalid') throw new AppError('otp_invalid');
   if (outcome.kind === 'deleted') throw new AppError('account_deleted');
   return {
     token: outcome.token,
+    deviceToken: outcome.deviceToken,
     customer: { id: outcome.customer.id, phone: outcome.customer.phone, createdAt: outcome.customer.created_at },
   };
 }

@@ -34,7 +34,8 @@ describe('sessions', () => {
     const phone = nextPhone();
     await system.post('/api/auth/otp', { phone });
     const response = await system.post('/api/auth/verify', { phone, code: await lastCodeFor(system, phone) });
-    const header = String(response.headers['set-cookie']);
+    // The session cookie's own line: the long-lived device cookie (sessions/devices.ts) follows it.
+    const header = [response.headers['set-cookie'] ?? []].flat().find((line) => line.startsWith('sid=')) ?? '';
     expect(header).toMatch(/^sid=[A-Za-z0-9_-]{43};/);
     expect(header).toContain('HttpOnly');
     expect(header).toContain('SameSite=Lax');

@@ -22,14 +22,32 @@ export const RevealBody = z.strictObject({
 
 export const RevealReply = z.object({ field: z.enum(REVEAL_FIELDS), value: z.string().nullable() });
 
+/**
+ * Present only for a deleted customer (SECURITY.md PD-8): the card then shows no personal data at
+ * all — «Клиент удалён, данные на хранении до …»; what is held is for compliance (retention routes).
+ */
+export const DeletedNotice = z.object({ deletedAt: z.iso.datetime(), heldUntil: z.iso.datetime().nullable() });
+
 export const CustomerSummary = z.object({
   id: z.uuid(),
   phoneMasked: z.string(),
   fullName: z.string().nullable(),
   createdAt: z.iso.datetime(),
+  deleted: DeletedNotice.optional(),
 });
 
 const datetime = z.iso.datetime();
+
+/** A repayment as the back office lists it (the customer card, the compliance view of a hold). */
+export const PaymentSummary = z.object({
+  id: z.uuid(),
+  loanId: z.uuid(),
+  status: z.string(),
+  method: z.string(),
+  amountKopecks: z.number().int(),
+  createdAt: datetime,
+  paidAt: datetime.nullable(),
+});
 
 export const CustomerCard = CustomerSummary.extend({
   passportMasked: z.string().nullable(),
@@ -65,17 +83,7 @@ export const CustomerCard = CustomerSummary.extend({
       payoutType: z.string(),
     }),
   ),
-  payments: z.array(
-    z.object({
-      id: z.uuid(),
-      loanId: z.uuid(),
-      status: z.string(),
-      method: z.string(),
-      amountKopecks: z.number().int(),
-      createdAt: datetime,
-      paidAt: datetime.nullable(),
-    }),
-  ),
+  payments: z.array(PaymentSummary),
   tickets: z.array(
     z.object({
       id: z.uuid(),

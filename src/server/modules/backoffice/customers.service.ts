@@ -6,6 +6,8 @@ import { maskInn } from '../../pii';
 import { readQuestionnaire } from '../applications/applications.service';
 import { recordAuditAlone } from '../audit/audit.service';
 import { contractNumberOf } from '../contracts/document';
+import { deletedCustomerNotice } from '../deletion/retention.service';
+import { paymentSummary } from './payment-summary';
 import { servicingView } from '../servicing/servicing.service';
 import type { RequestMeta, StaffActor } from '../staff/staff.service';
 import * as repo from './customers.repo';
@@ -18,6 +20,10 @@ import { applicationsOf, latestName, latestWith, maskAddress, maskedPassportOf, 
  * application, loan, payment, request, consent and the latest operations — personal data masked —
  * and the recorded reveal of one field. Opening a card and each reveal are written to the audit log
  * (SECURITY.md PD-5); a reveal's record names the field and the reason, never the value.
+ *
+ * A deleted customer (SECURITY.md PD-8) is found and its card opens, but with no personal data and no
+ * records — only when it was deleted and until when its data is held; the held records are for
+ * compliance only (deletion/retention.routes.ts), and a reveal is refused.
  */
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -38,8 +44,40 @@ export async function searchCustomers(deps: BackofficeDeps, text: string) {
   else if (contract) ids = await repo.customerIdsByContract(deps.db, `${contract[1]}-${contract[2]}-${contract[3]}`, contract[4]!);
   else throw unrecognised();
   const customers = await repo.customersByIds(deps.db, ids);
-  const names = await namesOf(deps.db, deps.keys, customers.map((c) => c.id));
-  return customers.map((c) => ({ id: c.id, phoneMasked: maskPhone(c.phone), fullName: names.get(c.id) ?? null, createdAt: c.created_at.toISOString() }));
+  const names = await namesOf(deps.db, deps.keys, customers.filter((c) => !c.deleted_at).map((c) => c.id));
+  return Promise.all(
+    customers.map(async (c) =>
+      c.deleted_at
+        ? { ...deletedSummary(c), deleted: await deletedNotice(deps, c) }
+        : { id: c.id, phoneMasked: maskPhone(c.phone), fullName: names.get(c.id) ?? null, createdAt: c.created_at.toISOString() },
+    ),
+  );
+}
+
+type CustomerRow = NonNullable<Awaited<ReturnType<typeof repo.customerById>>>;
+
+/** What any staff screen may show of a deleted customer: the id and when the account was opened. */
+const deletedSummary = (customer: CustomerRow) => ({ id: customer.id, phoneMasked: '***', fullName: null, createdAt: customer.created_at.toISOString() });
+
+async function deletedNotice(deps: BackofficeDeps, customer: CustomerRow) {
+  return (await deletedCustomerNotice(deps.db, customer.id)) ?? { deletedAt: (customer.deleted_at ?? customer.created_at).toISOString(), heldUntil: null };
+}
+
+function deletedCard(customer: CustomerRow, deleted: { deletedAt: string; heldUntil: string | null }) {
+  return {
+    ...deletedSummary(customer),
+    deleted,
+    passportMasked: null,
+    innMasked: null,
+    addressMasked: null,
+    emailMasked: null,
+    applications: [],
+    loans: [],
+    payments: [],
+    tickets: [],
+    consents: [],
+    history: [],
+  };
 }
 
 async function customerOrNotFound(deps: BackofficeDeps, id: string) {
@@ -65,6 +103,17 @@ function maskedIdentity(deps: BackofficeDeps, applications: ApplicationRow[]) {
 
 export async function customerCard(deps: BackofficeDeps, staff: StaffActor, id: string, meta: RequestMeta) {
   const customer = await customerOrNotFound(deps, id);
+  if (customer.deleted_at) {
+    const card = deletedCard(customer, await deletedNotice(deps, customer));
+    await recordAuditAlone(deps.db, { random: deps.random, now: deps.clock.now() }, {
+      actor: { type: 'staff', id: staff.staffId },
+      action: 'customer.viewed',
+      entity: { type: 'customer', id: customer.id },
+      from: meta,
+      details: { deleted: true },
+    });
+    return card;
+  }
   const today = moscowDate(deps.clock.now());
   const [applications, loans, payments, tickets, consents, operations] = await Promise.all([
     applicationsOf(deps.db, customer.id),
@@ -110,15 +159,7 @@ export async function customerCard(deps: BackofficeDeps, staff: StaffActor, id: 
         };
       }),
     ),
-    payments: payments.map((p) => ({
-      id: p.id,
-      loanId: p.loan_id,
-      status: p.status,
-      method: p.method,
-      amountKopecks: p.amount_kopecks,
-      createdAt: p.created_at.toISOString(),
-      paidAt: p.paid_at?.toISOString() ?? null,
-    })),
+    payments: payments.map(paymentSummary),
     tickets: tickets.map((t) => ({
       id: t.id,
       category: t.category,
@@ -193,6 +234,7 @@ export async function revealField(
   meta: RequestMeta,
 ): Promise<{ field: RevealField; value: string | null }> {
   const customer = await customerOrNotFound(deps, id);
+  if (customer.deleted_at) throw new AppError('forbidden', 'Клиент удалён: его данные на хранении, доступ к ним — только у комплаенса.');
   const found =
     input.field === 'phone' ? { value: customer.phone, applicationId: null } : revealedValue(deps, await applicationsOf(deps.db, customer.id), input.field);
   await recordAuditAlone(deps.db, { random: deps.random, now: deps.clock.now() }, {
@@ -206,3 +248,4 @@ export async function revealField(
   });
   return { field: input.field, value: found.value };
 }
+

@@ -151,7 +151,8 @@ describe('the API description', () => {
     const docs = (await system.get('/api/docs')).json() as { paths: Record<string, Record<string, { 'x-staff-roles'?: string[] }>> };
     expect(docs.paths['/api/staff/applications/{id}/decision']?.post?.['x-staff-roles']).toEqual(['underwriter', 'admin']);
     expect(docs.paths['/api/staff/payouts/{loanId}/retry']?.post?.['x-staff-roles']).toEqual(['admin']);
-    expect(docs.paths['/api/staff/dashboard']?.get?.['x-staff-roles']).toEqual(['support', 'underwriter', 'collections', 'admin']);
+    expect(docs.paths['/api/staff/dashboard']?.get?.['x-staff-roles']).toEqual(['support', 'underwriter', 'collections', 'admin', 'compliance']);
+    expect(docs.paths['/api/staff/retention']?.get?.['x-staff-roles']).toEqual(['compliance']);
     for (const path of ['/api/staff/customers', '/api/staff/customers/{id}', '/api/staff/customers/{id}/reveal', '/api/staff/loans/overdue', '/api/staff/payments/pending', '/api/staff/payouts/failed', '/api/staff/audit', '/api/staff/audit/verify']) {
       expect(docs.paths[path], path).toBeDefined();
     }

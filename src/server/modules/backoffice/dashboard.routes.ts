@@ -21,7 +21,7 @@ export function dashboardRoutes(deps: BackofficeDeps): AnyRouteSpec[] {
       url: '/api/staff/dashboard',
       tag: 'backoffice',
       summary: 'Today’s figures (Moscow date): applications and decisions, money out and in, overdue loans, open requests',
-      auth: { staff: ['support', 'underwriter', 'collections', 'admin'] },
+      auth: { staff: ['support', 'underwriter', 'collections', 'admin', 'compliance'] },
       responses: { 200: Dashboard, 401: ErrorReply },
       handler: () => dashboard(deps),
     }),

@@ -2,6 +2,7 @@ import { moscowDate } from '../../../core/dates';
 import { formatRubles } from '../../../core/money';
 import { maskPhone } from '../../../core/phone';
 import { quote as priceQuote, type Quote } from '../../../core/pricing/quote';
+import { personalProduct } from '../../../core/loyalty/personal';
 import { AppError } from '../../errors';
 import * as applicationsRepo from '../applications/applications.repo';
 import { getApplication, readQuestionnaire, type ApplicationView } from '../applications/applications.service';
@@ -16,6 +17,7 @@ import {
   type CheckRecord,
   type Decision,
 } from '../scoring/decision';
+import { storedRate } from '../loyalty/loyalty.service';
 import { recordApplicationDecision } from '../scoring/record-decision';
 import type { RequestMeta, StaffActor } from '../staff/staff.service';
 import type { BackofficeDeps } from './deps';
@@ -120,8 +122,10 @@ async function otherDebtRubles(deps: BackofficeDeps, row: ApplicationRow, price:
 
 /** Checks an approval the way the robot prices its offers: the product, the law, ПДН ≤ 80 %. */
 async function approval(deps: BackofficeDeps, row: ApplicationRow, amountRubles: number, today: string): Promise<Extract<Decision, { status: 'approved' }>> {
-  const product = deps.pricing.product(row.product_code);
-  if (!product) throw new AppError('conflict', 'Этот продукт больше не выдаётся: заявку можно только отклонить.');
+  const catalogued = deps.pricing.product(row.product_code);
+  if (!catalogued) throw new AppError('conflict', 'Этот продукт больше не выдаётся: заявку можно только отклонить.');
+  // The application's personal rate (modules/loyalty), as the robot priced it.
+  const product = personalProduct(catalogued, storedRate(row));
   if (amountRubles > row.amount_rubles) throw amountError(`Не больше запрошенной суммы: ${formatRubles(row.amount_rubles * 100)}.`);
   const { minRubles, maxRubles, stepRubles } = product.amount;
   if (amountRubles < minRubles || amountRubles > maxRubles) {

@@ -59,13 +59,32 @@ const TEXTS: Omit<ConsentDocument, 'version'>[] = [
   },
 ];
 
-export const CONSENT_DOCUMENTS: readonly ConsentDocument[] = TEXTS.map((doc) => ({
-  ...doc,
-  version: createHash('sha256').update(doc.text).digest('hex').slice(0, 16),
-}));
+/**
+ * Texts that are no longer offered but were agreed to. When a text above changes, its old wording
+ * moves here unchanged (kind, title, required, text): every grant keeps pointing at a version whose
+ * exact text can still be shown (consents centre, data export). documents.test.ts pins the current
+ * versions, so a changed text cannot slip through without this step.
+ */
+const ARCHIVED_TEXTS: Omit<ConsentDocument, 'version'>[] = [];
+
+export function versionOf(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+export const CONSENT_DOCUMENTS: readonly ConsentDocument[] = TEXTS.map((doc) => ({ ...doc, version: versionOf(doc.text) }));
+
+const ARCHIVED_DOCUMENTS: readonly ConsentDocument[] = ARCHIVED_TEXTS.map((doc) => ({ ...doc, version: versionOf(doc.text) }));
 
 export const REQUIRED_CONSENTS: readonly ConsentKind[] = CONSENT_DOCUMENTS.filter((d) => d.required).map((d) => d.kind);
 
 export function consentDocument(kind: ConsentKind): ConsentDocument {
   return CONSENT_DOCUMENTS.find((d) => d.kind === kind)!;
+}
+
+/** The document with exactly this version, current or archived; undefined for an unknown one. */
+export function consentDocumentByVersion(version: string): (ConsentDocument & { current: boolean }) | undefined {
+  const current = CONSENT_DOCUMENTS.find((d) => d.version === version);
+  if (current) return { ...current, current: true };
+  const archived = ARCHIVED_DOCUMENTS.find((d) => d.version === version);
+  return archived ? { ...archived, current: false } : undefined;
 }

@@ -23,6 +23,8 @@ export type ContractInput = {
   date: BusinessDate;
   /** ПДН in %, when above 50 % the borrower signs the warning with the terms (601-ФЗ). */
   pdnPercent: number | null;
+  /** A personal rate's reason («Ставка 0,76 % в день вместо 0,8 % — уровень «Серебро».»), shown with the rate. */
+  pricingNote?: string | null | undefined;
 };
 
 export type ContractDocument = {
@@ -62,6 +64,7 @@ export function buildContract(input: ContractInput): ContractDocument {
     `1. Сумма займа: ${formatRubles(quote.amountKopecks)}.`,
     `2. Срок действия договора: до полного исполнения обязательств; срок возврата займа: ${formatLongDate(quote.returnDate)} (${input.quote.term} ${TERM_UNIT[product.term.unit]}).`,
     `4. Процентная ставка: ${quote.rate.percent.toLocaleString('ru-RU')} % ${quote.rate.per === 'day' ? 'в день' : 'в месяц'}.`,
+    ...(input.pricingNote ? [`   ${input.pricingNote}`] : []),
     `6. Количество, размер и периодичность платежей: ${quote.schedule.length === 1 ? 'один платёж' : `${quote.schedule.length} платежей`}; график:`,
     ...quote.schedule.map(
       (item, i) =>

@@ -14,6 +14,7 @@ import { queueSms } from '../notifications/sms-outbox';
 import { quoteOrNull } from '../pricing/pricing.service';
 import { DISBURSE_QUEUE } from '../loans/loans.service';
 import { recordOperation } from '../history/operations';
+import { contractPricingNote, countPromoCodeAtSigning, personalPricing, pricingColumns, storedRate } from '../loyalty/loyalty.service';
 import { buildContract, coolingOffHours, PEP_AGREEMENT_KIND, type ContractDocument } from './document';
 
 /**
@@ -227,7 +228,7 @@ export async function confirmCardHold(deps: SigningDeps, actor: auth.Actor, id: 
 /** The contract exactly as it would be signed today. */
 export async function currentContract(deps: SigningDeps, actor: auth.Actor, row: ApprovedApplication): Promise<ContractDocument> {
   const product = deps.pricing.product(row.product_code);
-  const quote = quoteOrNull(deps.pricing, { product: row.product_code, amountRubles: row.offer_amount_rubles, term: row.offer_term });
+  const quote = quoteOrNull(deps.pricing, { product: row.product_code, amountRubles: row.offer_amount_rubles, term: row.offer_term, rate: storedRate(row) });
   if (!product || !quote) throw new AppError('conflict', 'Условия предложения больше недоступны. Подайте новую заявку.');
   const method = await findPayoutMethod(deps.db, row.id);
   if (!method) throw new AppError('conflict', 'Сначала выберите способ получения денег.');
@@ -247,7 +248,28 @@ export async function currentContract(deps: SigningDeps, actor: auth.Actor, row:
     payout: { type: method.type, description: payoutDescription(method) },
     date: moscowDate(deps.clock.now()),
     pdnPercent: row.pdn_percent === null ? null : Number(row.pdn_percent),
+    pricingNote: contractPricingNote(deps.pricing, row),
   });
+}
+
+/** Thrown inside the signing transaction to roll it back when the promo code ran out meanwhile. */
+class PromoCodeGone extends Error {}
+
+/** The approved offer repriced today without the promo code that can no longer be used. */
+async function dropPromotion(deps: SigningDeps, row: ApprovedApplication) {
+  const now = deps.clock.now();
+  const personal = await personalPricing(deps.db, deps.pricing, {
+    customerId: row.customer_id,
+    productCode: row.product_code,
+    date: moscowDate(now),
+    promoCode: row.promo_code,
+  });
+  await deps.db
+    .updateTable('applications')
+    .set({ ...pricingColumns(personal), updated_at: now })
+    .where('id', '=', row.id)
+    .where('status', '=', 'approved')
+    .execute();
 }
 
 export async function getContract(deps: SigningDeps, actor: auth.Actor, id: string) {
@@ -286,7 +308,28 @@ export async function signContract(deps: SigningDeps, actor: auth.Actor, id: str
   const row = await approvedOrFail(deps, actor, id);
   const contract = await currentContract(deps, actor, row);
   const method = (await findPayoutMethod(deps.db, row.id))!;
-  const outcome = await deps.db.transaction().execute(async (trx) => {
+  const outcome = await signInTransaction(deps, actor, row, contract, method, code, meta).catch(async (error: unknown) => {
+    if (!(error instanceof PromoCodeGone)) throw error;
+    // The code was used up (or switched off) since the offer: the offer goes back to the rate
+    // without it, so the contract changes and has to be read and signed again.
+    await dropPromotion(deps, row);
+    throw new AppError('conflict', 'Промокод больше не действует: ставка пересчитана без него. Проверьте договор и подпишите его заново.');
+  });
+  if (outcome.kind === 'invalid') throw new AppError('otp_invalid');
+  if (outcome.kind === 'already') throw new AppError('conflict', 'Договор уже подписан.');
+  return { loanId: outcome.loanId, payoutAt: outcome.payoutAt.toISOString() };
+}
+
+async function signInTransaction(
+  deps: SigningDeps,
+  actor: auth.Actor,
+  row: ApprovedApplication,
+  contract: ContractDocument,
+  method: NonNullable<Awaited<ReturnType<typeof findPayoutMethod>>>,
+  code: string,
+  meta: auth.RequestMeta,
+) {
+  return deps.db.transaction().execute(async (trx) => {
     const now = deps.clock.now();
     const checked = await auth.checkCode(deps.auth, trx, {
       phone: actor.phone,
@@ -304,7 +347,14 @@ export async function signContract(deps: SigningDeps, actor: auth.Actor, id: str
       .where('status', '=', 'approved')
       .executeTakeFirst();
     if (signed.numUpdatedRows !== 1n) return { kind: 'already' as const };
-    const quote = (await quoteOrNull(deps.pricing, { product: row.product_code, amountRubles: row.offer_amount_rubles, term: row.offer_term }))!;
+    // The promo code the rate came through is used now, once (the status change above happens once).
+    if (!(await countPromoCodeAtSigning(trx, deps.pricing, row))) throw new PromoCodeGone();
+    const quote = (await quoteOrNull(deps.pricing, {
+      product: row.product_code,
+      amountRubles: row.offer_amount_rubles,
+      term: row.offer_term,
+      rate: storedRate(row),
+    }))!;
     const hours = coolingOffHours(quote.amountKopecks);
     const payoutAt = new Date(now.getTime() + hours * 3_600_000);
     const loanId = deps.random.uuid();
@@ -366,7 +416,4 @@ export async function signContract(deps: SigningDeps, actor: auth.Actor, id: str
     await queueSms(deps, trx, { to: actor.phone, text: `CarCapital: договор ${contract.number} подписан. ${when}`, kind: 'notice' });
     return { kind: 'ok' as const, loanId, payoutAt };
   });
-  if (outcome.kind === 'invalid') throw new AppError('otp_invalid');
-  if (outcome.kind === 'already') throw new AppError('conflict', 'Договор уже подписан.');
-  return { loanId: outcome.loanId, payoutAt: outcome.payoutAt.toISOString() };
 }

@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Clock } from '../../../core/clock';
-import { moscowDate } from '../../../core/dates';
+import { formatLongDate, moscowDate } from '../../../core/dates';
 import { formatRubles } from '../../../core/money';
 import { maskPhone } from '../../../core/phone';
 import type { Keys } from '../../crypto';
@@ -12,12 +12,14 @@ import { recordAudit } from '../audit/audit.service';
 import type { Actor } from '../auth/auth.service';
 import { contractNumberOf } from '../contracts/document';
 import { recordOperation } from '../history/operations';
+import { notifyCustomer } from '../notifications/notify';
 import { queueSms } from '../notifications/sms-outbox';
 import { servicingView } from '../servicing/servicing.service';
 import type { RequestMeta, StaffActor } from '../staff/staff.service';
 import * as support from '../support/support.repo';
 import { REPLY_SMS } from '../support/support.service';
 import * as repo from './deletion.repo';
+import { openHold, RETENTION_YEARS } from './retention.service';
 
 /**
  * Account deletion requests (SECURITY.md PD-7, PD-8; docs/backoffice.md «Deletion requests»).
@@ -28,8 +30,9 @@ import * as repo from './deletion.repo';
  * requests with a live check of the same, and confirm or refuse. Confirming checks again in its own
  * transaction, marks the customer deleted, ends every session, and answers in the ticket and by SMS;
  * from then on the SMS login for that phone is refused (auth.service.ts). Deletion forgives nothing:
- * no loan, payment or ledger row is touched. Destroying the data (30 days) and the retention hold
- * (5 years) are issue 8.
+ * no loan, payment or ledger row is touched. The same transaction opens the retention hold — the
+ * dated destruction task and the 5-year hold (retention.service.ts) — and queues the confirmation
+ * email while the confirmed address still exists.
  */
 
 export type DeletionDeps = {
@@ -46,6 +49,24 @@ export const DELETION_MESSAGE =
 export const CONFIRMED_MESSAGE =
   'Ваш аккаунт удалён по вашему запросу: вход в личный кабинет закрыт. Документы по займам и платежам мы храним столько, сколько требует закон.';
 export const CONFIRMED_SMS = 'CarCapital: ваш аккаунт удалён по вашему запросу. Вход в личный кабинет закрыт.';
+export const CONFIRMED_EMAIL_SUBJECT = 'CarCapital: аккаунт удалён';
+
+/** The confirmation email (to a confirmed address only): what ends now, what goes by when, what is kept and why. */
+export function confirmedEmailText(dates: { destroyBy: Date; purgeAfter: Date }): string {
+  return [
+    'Здравствуйте!',
+    '',
+    'По вашему запросу аккаунт в CarCapital удалён: все сеансы завершены, войти в личный кабинет больше нельзя.',
+    '',
+    `Не позднее ${formatLongDate(moscowDate(dates.destroyBy))} мы уничтожим данные, которые храним только с вашего согласия: адрес почты, согласие на рекламу, обращения в поддержку (кроме вопросов по займам и платежам), данные незаключённых заявок, устройства и историю входов. Номер телефона освободится: с ним можно будет зарегистрироваться заново, как новый клиент.`,
+    '',
+    `Договоры займов, данные для идентификации, подписи и платежи закон (115-ФЗ, 402-ФЗ) обязывает хранить ${RETENTION_YEARS} лет после окончания отношений — до ${formatLongDate(moscowDate(dates.purgeAfter))}. Они закрыты от сотрудников поддержки, а после этого срока будут уничтожены.`,
+    '',
+    'Если вы не просили удалить аккаунт, сразу свяжитесь с поддержкой CarCapital.',
+    '',
+    'CarCapital',
+  ].join('\n');
+}
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -233,14 +254,16 @@ export async function confirm(deps: DeletionDeps, staff: StaffActor, id: string,
     await repo.decide(trx, id, { status: 'confirmed', staffId: staff.staffId, now, comment: null });
     await repo.markCustomerDeleted(trx, request.customer_id, now);
     const sessionsRevoked = await repo.revokeAllSessions(trx, request.customer_id, now);
+    const hold = await openHold(trx, deps, { customerId: request.customer_id, deletionRequestId: id, phone: customer.phone, now });
     await answerInTicket(deps, trx, { ticketId: request.ticket_id, staffId: staff.staffId, body: CONFIRMED_MESSAGE, status: 'resolved' });
-    await queueSms(deps, trx, { to: customer.phone, text: CONFIRMED_SMS, kind: 'notice' });
+    // Queued now, while the confirmed address exists: the destruction removes it a day later at the earliest.
+    await notifyCustomer(deps, trx, request.customer_id, { sms: CONFIRMED_SMS, email: { subject: CONFIRMED_EMAIL_SUBJECT, text: confirmedEmailText(hold) } });
     await recordAudit(trx, { random: deps.random, now }, {
       actor: { type: 'staff', id: staff.staffId },
       action: 'account.deletion_confirmed',
       entity: { type: 'customer', id: request.customer_id },
       from: meta,
-      details: { deletionRequestId: id, ticketId: request.ticket_id, sessionsRevoked },
+      details: { deletionRequestId: id, ticketId: request.ticket_id, sessionsRevoked, destroyBy: hold.destroyBy.toISOString(), purgeAfter: hold.purgeAfter.toISOString() },
     });
   });
   return requestView(deps, id);

@@ -17,6 +17,7 @@ import type { Actor } from '../auth/auth.service';
 import { recordOperation } from '../history/operations';
 import { accounts, post } from '../ledger/ledger.service';
 import { queueSms } from '../notifications/sms-outbox';
+import { earnForRepayment } from '../bonus/bonus.service';
 import { accrueLoan, debtForAllocation, servicingView } from '../servicing/servicing.service';
 import { applyAddendum, voidAddendum } from '../servicing/prolongation.service';
 
@@ -302,6 +303,7 @@ async function applySucceeded(deps: PaymentDeps, trx: Transaction<DB>, payment: 
   if (loan.status === 'active' && left === 0) {
     await trx.updateTable('loans').set({ status: 'closed', closed_at: now }).where('id', '=', loan.id).execute();
     await recordOperation(trx, deps.random, { customerId: loan.customer_id, loanId: loan.id, at: now, type: 'closing', title: 'Займ погашен полностью', amountKopecks: null, status: 'closed', ref: loan.id });
+    await earnForRepayment(deps, trx, loan, now);
     const extra = allocation.overpaymentKopecks > 0 ? ` Переплата ${formatRubles(allocation.overpaymentKopecks)} сохранена на вашем счёте.` : '';
     await queueSms(deps, trx, { to: phone, text: `CarCapital: платёж ${formatRubles(payment.amount_kopecks)} получен, займ погашен. Справка о погашении — в личном кабинете.${extra}`, kind: 'notice' });
   } else {

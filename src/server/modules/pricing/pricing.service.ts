@@ -4,6 +4,7 @@ import { moscowDate, type BusinessDate } from '../../../core/dates';
 import { catalogueProblems, pskRange } from '../../../core/pricing/catalogue';
 import { DEFAULT_PRODUCTS, type Product } from '../../../core/pricing/products';
 import { quote, type Quote } from '../../../core/pricing/quote';
+import { personalProduct } from '../../../core/loyalty/personal';
 import { DEFAULT_LEGAL_RULES, type LegalRules } from '../../../core/pricing/rules';
 import { AppError } from '../../errors';
 import { LegalRulesSchema, ProductSchema } from './pricing.schemas';
@@ -110,17 +111,21 @@ export function pricingForBrowser(pricing: Pricing) {
   };
 }
 
-/** A quote, or a 400 with a Russian message per field. */
+/**
+ * A quote, or a 400 with a Russian message per field. `rate`: a personal rate (modules/loyalty),
+ * used only where it is below the product's current rate — a rate is never raised — and priced by
+ * the same `quote()`, so every legal cap applies to it as to the product's own.
+ */
 export function quoteOrThrow(
   pricing: Pricing,
-  input: { product: string; amountRubles: number; term: number; date?: BusinessDate | undefined },
+  input: { product: string; amountRubles: number; term: number; date?: BusinessDate | undefined; rate?: Product['rate'] | null | undefined },
 ): Quote {
   const product = pricing.product(input.product);
   if (!product) {
     throw new AppError('validation_failed', undefined, { fields: { product: 'Такого продукта нет. Выберите продукт из списка.' } });
   }
   const result = quote({
-    product,
+    product: personalProduct(product, input.rate),
     amountRubles: input.amountRubles,
     term: input.term,
     startDate: input.date ?? pricing.today(),

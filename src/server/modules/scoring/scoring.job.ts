@@ -14,6 +14,8 @@ import type { Random } from '../../random';
 import * as repo from '../applications/applications.repo';
 import { readQuestionnaire } from '../applications/applications.service';
 import type { Pricing } from '../pricing/pricing.service';
+import { storedRate } from '../loyalty/loyalty.service';
+import { personalProduct } from '../../../core/loyalty/personal';
 import { decide, type CheckRecord, type Decision } from './decision';
 import { recordApplicationDecision } from './record-decision';
 
@@ -74,8 +76,10 @@ async function ask<T>(deps: ScoringDeps, provider: string, schema: z.ZodType<T>,
 /** Asks every provider (in parallel, each bounded and schema-checked) and decides. Throws if any failed. */
 async function checkAndDecide(deps: ScoringDeps, row: repo.ApplicationRow, today: string): Promise<Decision> {
   const q = readQuestionnaire(deps.keys, row);
-  const product = deps.pricing.product(row.product_code);
-  if (!product) throw new ProviderError('pricing', `product ${row.product_code} is no longer offered`);
+  const catalogued = deps.pricing.product(row.product_code);
+  if (!catalogued) throw new ProviderError('pricing', `product ${row.product_code} is no longer offered`);
+  // Priced at the application's personal rate (modules/loyalty): the payments ПДН counts are the real ones.
+  const product = personalProduct(catalogued, storedRate(row));
   const passport = { series: q.passport?.series ?? '', number: q.passport?.number ?? '' };
   const inn = q.inn ?? '';
   const [passportAnswer, selfBans, report] = await Promise.all([

@@ -11,6 +11,7 @@ import { contractNumberOf } from '../contracts/document';
 import { recordOperation } from '../history/operations';
 import { queueSms } from '../notifications/sms-outbox';
 import { createAtAcquirer, type PaymentDeps } from '../payments/payments.service';
+import { prolongationBonusQuote, spendOnProlongation } from '../bonus/bonus.service';
 import { MAX_PROLONGATIONS, servicingView, type LoanRow } from './servicing.service';
 
 /**
@@ -30,6 +31,11 @@ export type ProlongationOffer = {
   remaining: number;
   newDueDate: BusinessDate;
   interestKopecks: number;
+  /** Bonus points that pay part of the interest (1 point = 1 ₽; at least 1 ₽ stays for the card). */
+  bonusPoints: number;
+  bonusKopecks: number;
+  /** What the card payment asks: the interest less the points. */
+  cardKopecks: number;
   text: string;
   sha256: string;
 };
@@ -45,7 +51,7 @@ async function ownActiveLoan(deps: ProlongationDeps, actor: auth.Actor, loanId: 
   return loan;
 }
 
-export async function prolongationOffer(deps: ProlongationDeps, actor: auth.Actor, loanId: string, days: number): Promise<ProlongationOffer> {
+export async function prolongationOffer(deps: ProlongationDeps, actor: auth.Actor, loanId: string, days: number, bonusPoints = 0): Promise<ProlongationOffer> {
   const loan = await ownActiveLoan(deps, actor, loanId);
   const today = moscowDate(deps.clock.now());
   const view = await servicingView(deps.db, loan, today);
@@ -54,6 +60,8 @@ export async function prolongationOffer(deps: ProlongationDeps, actor: auth.Acto
   }
   const interestKopecks = view.debt.interestKopecks;
   if (interestKopecks <= 0) throw new AppError('conflict', 'Проценты на сегодня уже оплачены: продление можно оформить завтра.');
+  const bonus = await prolongationBonusQuote(deps.db, actor.customerId, bonusPoints, interestKopecks);
+  const cardKopecks = interestKopecks - bonus.kopecks;
   const newDueDate = addDays(loan.due_date > today ? loan.due_date : today, days);
   const sequence = loan.prolongations + 1;
   const number = contractNumberOf(loan.contract_date, loan.application_id);
@@ -61,7 +69,8 @@ export async function prolongationOffer(deps: ProlongationDeps, actor: auth.Acto
     `ДОПОЛНИТЕЛЬНОЕ СОГЛАШЕНИЕ № ${sequence} к договору потребительского займа № ${number}`,
     `Дата: ${formatLongDate(today)}.`,
     `1. Срок возврата займа переносится на ${days} дн.: с ${formatLongDate(loan.due_date)} на ${formatLongDate(newDueDate)}.`,
-    `2. Условие вступает в силу после уплаты заёмщиком процентов, начисленных на дату соглашения: ${formatRubles(interestKopecks)}.`,
+    `2. Условие вступает в силу после уплаты заёмщиком процентов, начисленных на дату соглашения: ${formatRubles(interestKopecks)}` +
+      (bonus.points > 0 ? `, из них ${formatRubles(bonus.kopecks)} — бонусными баллами (${bonus.points}), ${formatRubles(cardKopecks)} — картой.` : '.'),
     `3. Проценты на остаток основного долга ${formatRubles(view.debt.principalKopecks)} начисляются по ставке договора; начисление процентов, неустойки и иных платежей прекращается, когда их сумма достигнет ${view.costMeter.capKopecks === null ? 'предела по закону' : formatRubles(view.costMeter.capKopecks)} (ст. 12.1 353-ФЗ).`,
     `4. Это ${sequence}-е продление из ${MAX_PROLONGATIONS} возможных по договору. Остальные условия договора не меняются.`,
     `5. Соглашение подписано простой электронной подписью (кодом из SMS) по соглашению об ЭП.`,
@@ -72,6 +81,9 @@ export async function prolongationOffer(deps: ProlongationDeps, actor: auth.Acto
     remaining: MAX_PROLONGATIONS - loan.prolongations,
     newDueDate,
     interestKopecks,
+    bonusPoints: bonus.points,
+    bonusKopecks: bonus.kopecks,
+    cardKopecks,
     text,
     sha256: createHash('sha256').update(text).digest('hex'),
   };
@@ -79,8 +91,8 @@ export async function prolongationOffer(deps: ProlongationDeps, actor: auth.Acto
 
 const subjectOf = (loanId: string, sha256: string) => `prolongation:${loanId}:${sha256}`;
 
-export async function requestProlongationCode(deps: ProlongationDeps, actor: auth.Actor, loanId: string, days: number, meta: auth.RequestMeta) {
-  const offer = await prolongationOffer(deps, actor, loanId, days);
+export async function requestProlongationCode(deps: ProlongationDeps, actor: auth.Actor, loanId: string, days: number, meta: auth.RequestMeta, bonusPoints = 0) {
+  const offer = await prolongationOffer(deps, actor, loanId, days, bonusPoints);
   return auth.requestCode(
     deps.auth,
     {
@@ -88,15 +100,15 @@ export async function requestProlongationCode(deps: ProlongationDeps, actor: aut
       purpose: 'sign_contract',
       sessionId: actor.sessionId,
       subject: subjectOf(loanId, offer.sha256),
-      text: (code) => `CarCapital: код ${code} — продление займа до ${offer.newDueDate}, оплата процентов ${formatRubles(offer.interestKopecks)}. Никому не сообщайте код.`,
+      text: (code) => `CarCapital: код ${code} — продление займа до ${offer.newDueDate}, оплата процентов ${formatRubles(offer.cardKopecks)}. Никому не сообщайте код.`,
     },
     meta,
   );
 }
 
 /** Checks the code against the text as it is now, keeps the evidence, and starts the payment. */
-export async function signProlongation(deps: ProlongationDeps, actor: auth.Actor, loanId: string, days: number, code: string, meta: auth.RequestMeta) {
-  const offer = await prolongationOffer(deps, actor, loanId, days);
+export async function signProlongation(deps: ProlongationDeps, actor: auth.Actor, loanId: string, days: number, code: string, meta: auth.RequestMeta, bonusPoints = 0) {
+  const offer = await prolongationOffer(deps, actor, loanId, days, bonusPoints);
   const outcome = await deps.db.transaction().execute(async (trx) => {
     const now = deps.clock.now();
     const checked = await auth.checkCode(deps.auth, trx, {
@@ -130,6 +142,8 @@ export async function signProlongation(deps: ProlongationDeps, actor: auth.Actor
         status: 'awaiting_payment',
       })
       .execute();
+    // The points pay their part of the interest now; the card pays the rest.
+    if (offer.bonusPoints > 0) await spendOnProlongation(deps, trx, loanId, addendumId, offer.bonusPoints);
     const payment = await trx
       .insertInto('payments')
       .values({
@@ -138,7 +152,7 @@ export async function signProlongation(deps: ProlongationDeps, actor: auth.Actor
         customer_id: actor.customerId,
         idempotency_key: `addendum:${addendumId}`,
         request_sha256: offer.sha256,
-        amount_kopecks: offer.interestKopecks,
+        amount_kopecks: offer.cardKopecks,
         method: 'card',
         status: 'created',
         provider: deps.acquiring.name,

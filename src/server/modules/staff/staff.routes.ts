@@ -86,7 +86,7 @@ export function staffRoutes(deps: staff.StaffDeps & { cookie: SessionCookie }): 
       url: '/api/staff/me',
       tag: 'staff',
       summary: 'The logged-in staff member and their roles',
-      auth: { staff: ['support', 'underwriter', 'collections', 'admin'] },
+      auth: { staff: staff.STAFF_ROLES },
       responses: { 200: StaffMe, 401: ErrorReply },
       handler: async ({ staff: actor }) => me(actor),
     }),
@@ -95,7 +95,7 @@ export function staffRoutes(deps: staff.StaffDeps & { cookie: SessionCookie }): 
       url: '/api/staff/me/password',
       tag: 'staff',
       summary: 'Change one’s own password (ends one’s other sessions)',
-      auth: { staff: ['support', 'underwriter', 'collections', 'admin'] },
+      auth: { staff: staff.STAFF_ROLES },
       body: PasswordBody,
       responses: { 204: null, 400: ErrorReply, 401: ErrorReply },
       handler: async ({ staff: actor, body, request }) => {

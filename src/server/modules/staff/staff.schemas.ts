@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { STAFF_ROLES } from './staff.service';
 
-export const StaffRoleSchema = z.enum(STAFF_ROLES as ['support', 'underwriter', 'collections', 'admin'], {
-  error: 'Выберите роль: поддержка, андеррайтер, взыскание или администратор.',
+export const StaffRoleSchema = z.enum(STAFF_ROLES, {
+  error: 'Выберите роль: поддержка, андеррайтер, взыскание, администратор или комплаенс.',
 });
 
 const email = z

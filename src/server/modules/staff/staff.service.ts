@@ -37,7 +37,7 @@ export type StaffActor = {
 
 export type RequestMeta = { ip: string; userAgent: string };
 
-export const STAFF_ROLES: readonly StaffRole[] = ['support', 'underwriter', 'collections', 'admin'];
+export const STAFF_ROLES = ['support', 'underwriter', 'collections', 'admin', 'compliance'] as const satisfies readonly StaffRole[];
 export const FAILED_LOGINS_FOR_LOCK = 5;
 export const LOCK_MS = 15 * MINUTE_MS;
 export const FAILED_LOGINS_PER_IP_HOUR = 20;

@@ -87,6 +87,8 @@ describe('support requests: the customer side', () => {
       createdAt: system.clock.now().toISOString(),
       updatedAt: system.clock.now().toISOString(),
       lastMessageAt: system.clock.now().toISOString(),
+      // Wednesday 25 Nov 2026 + 15 working days.
+      dueDate: '2026-12-16',
     });
 
     const read = await customer.get(`/api/support/tickets/${first.id}`);
@@ -218,6 +220,7 @@ describe('support requests: the staff inbox', () => {
     expect(body.items[0]).toEqual({
       id: payment.id,
       customerId: customer.id,
+      source: 'cabinet',
       customerPhoneMasked: `+7******${customer.phone.slice(-4)}`,
       category: 'payment',
       subject: 'Платёж не виден',
@@ -227,6 +230,9 @@ describe('support requests: the staff inbox', () => {
       updatedAt: expect.any(String),
       lastMessageAt: expect.any(String),
       messagesCount: 1,
+      dueDate: '2026-12-16',
+      overdue: false,
+      dueSoon: false,
     });
     expect(JSON.stringify(body)).not.toContain(customer.phone);
 
@@ -289,7 +295,7 @@ describe('support requests: the staff inbox', () => {
     const seen = await customer.get(`/api/support/tickets/${ticket.id}`);
     expect(seen.json().status).toBe('waiting_customer');
     const staffMessage = seen.json().messages[1];
-    expect(staffMessage).toEqual({ id: expect.any(String), author: 'staff', authorName: 'Сотрудник', body: replyText, createdAt: expect.any(String) });
+    expect(staffMessage).toEqual({ id: expect.any(String), author: 'staff', authorName: 'Сотрудник', body: replyText, createdAt: expect.any(String), attachments: [] });
     expect(seen.body).not.toContain(agent.email);
     expect(seen.body).not.toContain(agent.id);
 

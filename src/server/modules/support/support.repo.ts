@@ -1,5 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { DB, TicketCategory, TicketStatus } from '../../db/schema';
+import { addWorkingDays } from '../../../core/calendar/working-days';
+import { moscowDate, type BusinessDate } from '../../../core/dates';
+import type { DB, SupportAttachmentMime, TicketCategory, TicketStatus } from '../../db/schema';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -18,9 +20,29 @@ export async function countTicketsSince(db: Db, customerId: string, since: Date)
   return Number(row.n);
 }
 
+/** Working days to answer a request (СРО Базовый стандарт, DOMAIN.md R20). */
+export const ANSWER_WORKING_DAYS = 15;
+
+/** The last day of the answer to a request received at `at`: its Moscow date + 15 working days. */
+export function answerDueDate(at: Date): BusinessDate {
+  return addWorkingDays(moscowDate(at), ANSWER_WORKING_DAYS);
+}
+
+/**
+ * A new request, `new`, due in 15 working days. A customer's (`customerId`), or one from the public
+ * form (`customerId` null and the sealed phone, `publicContact` optional).
+ */
 export async function insertTicket(
   db: Db,
-  row: { id: string; customerId: string; category: TicketCategory; subject: string; now: Date },
+  row: {
+    id: string;
+    customerId: string | null;
+    category: TicketCategory;
+    subject: string;
+    now: Date;
+    publicPhone?: Uint8Array | null;
+    publicContact?: Uint8Array | null;
+  },
 ): Promise<void> {
   await db
     .insertInto('support_tickets')
@@ -33,6 +55,9 @@ export async function insertTicket(
       assigned_to: null,
       created_at: row.now,
       updated_at: row.now,
+      due_date: answerDueDate(row.now),
+      public_phone_ct: row.publicPhone ?? null,
+      public_contact_ct: row.publicContact ?? null,
     })
     .execute();
 }
@@ -55,7 +80,7 @@ export async function insertMessage(
 export function findTicket(db: Db, id: string, options: { customerId?: string; forUpdate?: boolean } = {}) {
   let query = db
     .selectFrom('support_tickets')
-    .select(['id', 'customer_id', 'category', 'subject', 'status', 'assigned_to', 'created_at', 'updated_at'])
+    .select(['id', 'customer_id', 'category', 'subject', 'status', 'assigned_to', 'created_at', 'updated_at', 'due_date'])
     .where('id', '=', id);
   // Owner-scoped: another customer's ticket is simply not found.
   if (options.customerId !== undefined) query = query.where('customer_id', '=', options.customerId);
@@ -74,7 +99,7 @@ export async function lastMessageTime(db: Db, ticketId: string): Promise<Date | 
 export async function updateTicket(
   db: Db,
   id: string,
-  changes: { status?: TicketStatus; assigned_to?: string | null; updated_at: Date },
+  changes: { status?: TicketStatus; assigned_to?: string | null; updated_at: Date; due_date?: string },
 ): Promise<void> {
   await db.updateTable('support_tickets').set(changes).where('id', '=', id).execute();
 }
@@ -87,6 +112,7 @@ export type CustomerTicketRow = {
   created_at: Date;
   updated_at: Date;
   last_message_at: Date | null;
+  due_date: string | null;
 };
 
 const lastMessageAt = sql<Date | null>`(SELECT max(m.created_at) FROM support_messages m WHERE m.ticket_id = support_tickets.id)`;
@@ -94,7 +120,7 @@ const lastMessageAt = sql<Date | null>`(SELECT max(m.created_at) FROM support_me
 export function listCustomerTickets(db: Db, customerId: string): Promise<CustomerTicketRow[]> {
   return db
     .selectFrom('support_tickets')
-    .select(['id', 'category', 'subject', 'status', 'created_at', 'updated_at', lastMessageAt.as('last_message_at')])
+    .select(['id', 'category', 'subject', 'status', 'created_at', 'updated_at', 'due_date', lastMessageAt.as('last_message_at')])
     .where('customer_id', '=', customerId)
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
@@ -104,7 +130,7 @@ export function listCustomerTickets(db: Db, customerId: string): Promise<Custome
 export function customerTicket(db: Db, customerId: string, id: string): Promise<CustomerTicketRow | undefined> {
   return db
     .selectFrom('support_tickets')
-    .select(['id', 'category', 'subject', 'status', 'created_at', 'updated_at', lastMessageAt.as('last_message_at')])
+    .select(['id', 'category', 'subject', 'status', 'created_at', 'updated_at', 'due_date', lastMessageAt.as('last_message_at')])
     .where('id', '=', id)
     .where('customer_id', '=', customerId)
     .executeTakeFirst();
@@ -125,8 +151,11 @@ export function listMessages(db: Db, ticketId: string) {
 
 export type InboxRow = {
   id: string;
-  customer_id: string;
-  customer_phone: string;
+  customer_id: string | null;
+  /** Null for a public request: its phone is `public_phone_ct`. */
+  customer_phone: string | null;
+  public_phone_ct: Uint8Array | null;
+  due_date: string | null;
   category: TicketCategory;
   subject: string;
   status: TicketStatus;
@@ -140,6 +169,8 @@ export type InboxRow = {
   waiting_since: Date | null;
   /** The key of the `waiting` order. */
   sort_at: Date;
+  /** The key of the `due` order: the due date, rows without one last. */
+  due_key: string;
 };
 
 export type InboxFilter = {
@@ -154,15 +185,17 @@ export type InboxFilter = {
 /**
  * The inbox order: for tickets waiting for us (`new`, `in_progress`), the longest-waiting first
  * (waiting since the customer's first message after our last reply); otherwise the most recently
- * changed first. Keyset pages on
+ * changed first; or (`due`) the earliest answer due date first. Keyset pages on
  * (sort key, id), so a page never skips or repeats a ticket as new ones arrive.
  */
 export async function inbox(
   db: Db,
   filter: InboxFilter,
-  page: { order: 'waiting' | 'recent'; after: { at: Date; id: string } | null; limit: number },
+  page: { order: 'waiting' | 'recent' | 'due'; after: { at: Date; id: string } | null; limit: number },
 ): Promise<InboxRow[]> {
-  const conditions = [sql`true`];
+  // A deleted customer's requests are hidden from staff (SECURITY.md PD-8), except the deletion
+  // request itself: its ticket is the record of the request (its text goes with the destruction).
+  const conditions = [sql`(t.category = 'deletion' OR NOT EXISTS (SELECT 1 FROM customers d WHERE d.id = t.customer_id AND d.deleted_at IS NOT NULL))`];
   if (filter.ticketId !== undefined) conditions.push(sql`t.id = ${filter.ticketId}`);
   if (filter.statuses !== undefined && filter.statuses.length > 0) {
     conditions.push(sql`t.status IN (${sql.join(filter.statuses.map((status) => sql`${status}`))})`);
@@ -171,28 +204,42 @@ export async function inbox(
   if (filter.assignedTo === null) conditions.push(sql`t.assigned_to IS NULL`);
   else if (filter.assignedTo !== undefined) conditions.push(sql`t.assigned_to = ${filter.assignedTo}`);
 
-  // The recent order is on a column: filter, seek and cut the page before the per-ticket figures
-  // are computed. The waiting order needs the figures first (the queue waiting for us is the short one).
+  // The recent and due orders are on a column: filter, seek and cut the page before the per-ticket
+  // figures are computed. The waiting order needs the figures first (the queue waiting for us is the short one).
   const recent = page.order === 'recent';
+  const due = page.order === 'due';
+  const dueKey = sql`coalesce(t.due_date, DATE '9999-12-31')`;
   const direction = recent ? sql`DESC` : sql`ASC`;
-  const seekRecent = recent && page.after ? sql`AND (t.updated_at, t.id) < (${page.after.at}, ${page.after.id})` : sql``;
-  const cutRecent = recent ? sql`ORDER BY t.updated_at DESC, t.id DESC LIMIT ${page.limit}` : sql``;
-  const seekWaiting = !recent && page.after ? sql`WHERE (x.sort_at, x.id) > (${page.after.at}, ${page.after.id})` : sql``;
+  const seekColumn = !page.after
+    ? sql``
+    : recent
+      ? sql`AND (t.updated_at, t.id) < (${page.after.at}, ${page.after.id})`
+      : due
+        ? sql`AND (${dueKey}, t.id) > (${page.after.at.toISOString().slice(0, 10)}::date, ${page.after.id})`
+        : sql``;
+  const cutColumn = recent
+    ? sql`ORDER BY t.updated_at DESC, t.id DESC LIMIT ${page.limit}`
+    : due
+      ? sql`ORDER BY ${dueKey} ASC, t.id ASC LIMIT ${page.limit}`
+      : sql``;
+  const seekWaiting = page.order === 'waiting' && page.after ? sql`WHERE (x.sort_at, x.id) > (${page.after.at}, ${page.after.id})` : sql``;
+  const orderKey = recent ? sql.ref('x.updated_at') : due ? sql.ref('x.due_key') : sql.ref('x.sort_at');
 
   const result = await sql<InboxRow>`
     WITH picked AS (
       SELECT t.* FROM support_tickets t
-       WHERE ${sql.join(conditions, sql` AND `)} ${seekRecent}
-       ${cutRecent}
+       WHERE ${sql.join(conditions, sql` AND `)} ${seekColumn}
+       ${cutColumn}
     )
     SELECT * FROM (
-      SELECT t.id, t.customer_id, c.phone AS customer_phone, t.category, t.subject, t.status,
+      SELECT t.id, t.customer_id, c.phone AS customer_phone, t.public_phone_ct, t.due_date,
+             coalesce(t.due_date, DATE '9999-12-31') AS due_key, t.category, t.subject, t.status,
              t.assigned_to, a.full_name AS assigned_name, t.created_at, t.updated_at,
              s.last_message_at, s.messages_count,
              CASE WHEN t.status IN ('new', 'in_progress') THEN coalesce(w.waiting_since, t.updated_at) END AS waiting_since,
              coalesce(w.waiting_since, t.updated_at) AS sort_at
         FROM picked t
-        JOIN customers c ON c.id = t.customer_id
+        LEFT JOIN customers c ON c.id = t.customer_id
         LEFT JOIN staff a ON a.id = t.assigned_to
         CROSS JOIN LATERAL (
           SELECT count(*)::int AS messages_count,
@@ -209,7 +256,7 @@ export async function inbox(
         ) w
     ) x
     ${seekWaiting}
-    ORDER BY ${recent ? sql.ref('x.updated_at') : sql.ref('x.sort_at')} ${direction}, x.id ${direction}
+    ORDER BY ${orderKey} ${direction}, x.id ${direction}
     LIMIT ${page.limit}
   `.execute(db);
   return result.rows;
@@ -235,4 +282,118 @@ export function customerPhone(db: Db, customerId: string): Promise<string> {
     .where('id', '=', customerId)
     .executeTakeFirstOrThrow()
     .then((row) => row.phone);
+}
+
+/** The customer with this phone, if any (staff see it beside a public request; the public never do). */
+export async function customerIdByPhone(db: Db, phone: string): Promise<string | null> {
+  const row = await db.selectFrom('customers').select('id').where('phone', '=', phone).executeTakeFirst();
+  return row?.id ?? null;
+}
+
+// ---- Attachments ----
+
+export type AttachmentMeta = { id: string; message_id: string; file_name: string; mime_type: SupportAttachmentMime; size_bytes: number; created_at: Date };
+
+/** The files of a ticket's messages, without their bytes. */
+export function listAttachments(db: Db, ticketId: string): Promise<AttachmentMeta[]> {
+  return db
+    .selectFrom('support_attachments')
+    .select(['id', 'message_id', 'file_name', 'mime_type', 'size_bytes', 'created_at'])
+    .where('ticket_id', '=', ticketId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}
+
+export function findMessage(db: Db, ticketId: string, messageId: string) {
+  return db
+    .selectFrom('support_messages')
+    .select(['id', 'author_type', 'staff_id', 'created_at'])
+    .where('id', '=', messageId)
+    .where('ticket_id', '=', ticketId)
+    .executeTakeFirst();
+}
+
+export async function lastAttachmentTime(db: Db, messageId: string): Promise<Date | null> {
+  const row = await db
+    .selectFrom('support_attachments')
+    .select((eb) => eb.fn.max('created_at').as('at'))
+    .where('message_id', '=', messageId)
+    .executeTakeFirst();
+  return row?.at ?? null;
+}
+
+export async function countAttachments(db: Db, messageId: string): Promise<number> {
+  const row = await db
+    .selectFrom('support_attachments')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('message_id', '=', messageId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function insertAttachment(
+  db: Db,
+  row: { id: string; ticketId: string; messageId: string; fileName: string; mime: SupportAttachmentMime; content: Uint8Array; sha256: Uint8Array; now: Date },
+): Promise<void> {
+  await db
+    .insertInto('support_attachments')
+    .values({
+      id: row.id,
+      ticket_id: row.ticketId,
+      message_id: row.messageId,
+      file_name: row.fileName,
+      mime_type: row.mime,
+      size_bytes: row.content.length,
+      sha256: row.sha256,
+      content: row.content,
+      created_at: row.now,
+    })
+    .execute();
+}
+
+/** One file with its bytes and the ticket's owner (null: a public request). */
+export function findAttachment(db: Db, id: string) {
+  return db
+    .selectFrom('support_attachments as f')
+    .innerJoin('support_tickets as t', 't.id', 'f.ticket_id')
+    .select(['f.id', 'f.ticket_id', 'f.file_name', 'f.mime_type', 'f.size_bytes', 'f.content', 't.customer_id'])
+    .where('f.id', '=', id)
+    .executeTakeFirst();
+}
+
+// ---- The public form's limits ----
+
+/**
+ * Serialises public requests for the same phone and IP (in that order, as auth does), so the
+ * counts read after the locks are exact across processes.
+ */
+export async function lockPublicKeys(trx: Transaction<DB>, keys: { phoneHash: string; ip: string }): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtext(${`support:public:phone:${keys.phoneHash}`})),
+                   pg_advisory_xact_lock(hashtext(${`support:public:ip:${keys.ip}`}))`.execute(trx);
+}
+
+export type WindowCount = { count: number; oldest: Date | null };
+
+export async function countPublicRequests(
+  trx: Transaction<DB>,
+  keys: { phoneHash: Uint8Array; ip: string },
+  since: { phone: Date; ip: Date },
+): Promise<{ phone: WindowCount; ip: WindowCount }> {
+  const result = await sql<{ phone_n: number; phone_oldest: Date | string | null; ip_n: number; ip_oldest: Date | string | null }>`
+    SELECT
+      (SELECT count(*)::int FROM support_public_log WHERE phone_hash = ${keys.phoneHash} AND at > ${since.phone}) AS phone_n,
+      (SELECT min(at) FROM support_public_log WHERE phone_hash = ${keys.phoneHash} AND at > ${since.phone}) AS phone_oldest,
+      (SELECT count(*)::int FROM support_public_log WHERE ip = ${keys.ip} AND at > ${since.ip}) AS ip_n,
+      (SELECT min(at) FROM support_public_log WHERE ip = ${keys.ip} AND at > ${since.ip}) AS ip_oldest
+  `.execute(trx);
+  const r = result.rows[0]!;
+  const toDate = (v: Date | string | null) => (v === null ? null : new Date(v));
+  return { phone: { count: r.phone_n, oldest: toDate(r.phone_oldest) }, ip: { count: r.ip_n, oldest: toDate(r.ip_oldest) } };
+}
+
+/** Records an accepted request and drops entries older than any window (`before`). */
+export async function recordPublicRequest(trx: Transaction<DB>, row: { phoneHash: Uint8Array; ip: string; at: Date; before: Date }): Promise<void> {
+  await trx.insertInto('support_public_log').values({ phone_hash: row.phoneHash, ip: row.ip, at: row.at }).execute();
+  await trx.deleteFrom('support_public_log').where('at', '<', row.before).execute();
 }

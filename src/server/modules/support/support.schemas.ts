@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { TicketCategory, TicketStatus } from '../../db/schema';
+import { normalizeRussianMobile } from '../../../core/phone';
+import type { SupportAttachmentMime, TicketCategory, TicketStatus } from '../../db/schema';
 
 export const TICKET_CATEGORIES = ['sms', 'payment', 'loan', 'deletion', 'other'] as const satisfies readonly TicketCategory[];
 export const TICKET_STATUSES = ['new', 'in_progress', 'waiting_customer', 'resolved', 'closed'] as const satisfies readonly TicketStatus[];
@@ -68,7 +69,58 @@ export const StaffTicketsQuery = z.strictObject({
     z.union([z.literal('me'), z.literal('none'), z.uuid()], { error: 'Исполнитель: me, none или идентификатор сотрудника.' }),
   ),
   before: optionalParam(z.string().max(200, { error: 'Ссылка на страницу устарела: откройте список заново.' })),
+  sort: optionalParam(z.enum(['due'], { error: 'Сортировка: due (по сроку ответа) или никакой.' })),
 });
+
+// ---- The public «Не приходит SMS» form ----
+
+const PHONE_ERROR = 'Введите номер российского мобильного телефона: +7 9XX XXX-XX-XX.';
+export const CONTACT_MAX = 200;
+export const PUBLIC_MESSAGE_MAX = 2000;
+
+/** Empty or missing: not given. */
+const optionalText = (schema: z.ZodType<string>) =>
+  z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), schema.optional());
+
+export const PublicSmsProblemBody = z.strictObject({
+  phone: z
+    .string({ error: 'Введите номер телефона.' })
+    .max(40, { error: PHONE_ERROR })
+    .transform((raw, ctx) => {
+      const phone = normalizeRussianMobile(raw);
+      if (!phone) {
+        ctx.addIssue({ code: 'custom', message: PHONE_ERROR });
+        return z.NEVER;
+      }
+      return phone;
+    }),
+  message: optionalText(
+    typedText({ max: PUBLIC_MESSAGE_MAX, empty: 'Опишите, что происходит.', tooLong: `Сообщение — не длиннее ${PUBLIC_MESSAGE_MAX} символов.` }),
+  ),
+  contact: optionalText(
+    typedText({ max: CONTACT_MAX, empty: 'Укажите, как с вами связаться.', tooLong: `Контакт — не длиннее ${CONTACT_MAX} символов.`, singleLine: true }),
+  ),
+});
+
+export const PublicSmsProblemReply = z.object({ id: z.uuid(), status: z.literal('new'), dueDate: z.iso.date() });
+
+// ---- Attachments ----
+
+export const AttachmentQuery = z.strictObject({
+  messageId: z.uuid({ error: 'Укажите сообщение, к которому прикрепить файл.' }),
+});
+
+const MIME_TYPES = ['image/jpeg', 'image/png', 'application/pdf', 'image/webp', 'image/heic'] as const satisfies readonly SupportAttachmentMime[];
+
+export const Attachment = z.object({
+  id: z.uuid(),
+  /** The sender's name, cleaned, with the extension of the sniffed type. */
+  name: z.string(),
+  mimeType: z.enum(MIME_TYPES),
+  size: z.number().int(),
+});
+
+export const AttachmentReply = Attachment.extend({ messageId: z.uuid() });
 
 export const UpdateTicketBody = z
   .strictObject({
@@ -88,6 +140,8 @@ const Message = z.object({
   authorName: z.string().nullable(),
   body: z.string(),
   createdAt: z.iso.datetime(),
+  /** Download each at `GET /api/support/attachments/:id`. */
+  attachments: z.array(Attachment),
 });
 
 /** What the customer sees: no assignee, no staff identities. */
@@ -99,13 +153,17 @@ export const Ticket = z.object({
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
   lastMessageAt: z.iso.datetime(),
+  /** The last day of our answer, a Moscow date: receipt + 15 working days (R20). */
+  dueDate: z.iso.date(),
 });
 
 export const TicketWithMessages = Ticket.extend({ messages: z.array(Message) });
 
 export const StaffTicket = z.object({
   id: z.uuid(),
-  customerId: z.uuid(),
+  /** Null for a request from the public form (`source: "public"`). */
+  customerId: z.uuid().nullable(),
+  source: z.enum(['cabinet', 'public']),
   customerPhoneMasked: z.string(),
   category: CategorySchema,
   subject: z.string(),
@@ -115,12 +173,19 @@ export const StaffTicket = z.object({
   updatedAt: z.iso.datetime(),
   lastMessageAt: z.iso.datetime(),
   messagesCount: z.number().int(),
+  dueDate: z.iso.date(),
+  /** Waiting for us (new, in_progress) past the due date. */
+  overdue: z.boolean(),
+  /** Waiting for us and due within 3 working days. */
+  dueSoon: z.boolean(),
 });
 
 export const StaffTicketPage = z.object({ items: z.array(StaffTicket), nextBefore: z.string().nullable() });
 
 export const StaffTicketDetail = StaffTicket.extend({
-  customer: z.object({ id: z.uuid(), phoneMasked: z.string() }),
+  customer: z.object({ id: z.uuid(), phoneMasked: z.string() }).nullable(),
+  /** A public request: the phone in full and the contact, to call back; and the customer with that phone, if any. */
+  publicRequest: z.object({ phone: z.string(), contact: z.string().nullable(), matchedCustomerId: z.uuid().nullable() }).nullable(),
   messages: z.array(
     Message.extend({
       /** Staff side: the colleague's full name for staff messages. */

@@ -1,17 +1,28 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { Clock } from '../../../core/clock';
+import { workingDaysBetween } from '../../../core/calendar/working-days';
+import { HOUR_MS, DAY_MS, type Clock } from '../../../core/clock';
 import { moscowDate, addDays } from '../../../core/dates';
-import { maskPhone } from '../../../core/phone';
-import type { Keys } from '../../crypto';
-import type { DB, TicketCategory, TicketStatus } from '../../db/schema';
+import { maskPhone, type RussianMobile } from '../../../core/phone';
+import { hmacSha256, sha256, type Keys } from '../../crypto';
+import type { DB, SupportAttachmentMime, TicketCategory, TicketStatus } from '../../db/schema';
 import { AppError } from '../../errors';
 import type { JobQueue } from '../../jobs/queue';
+import { openField, sealField } from '../../pii';
 import type { Random } from '../../random';
-import { recordAudit } from '../audit/audit.service';
+import { recordAudit, recordAuditAlone } from '../audit/audit.service';
 import type { Actor } from '../auth/auth.service';
 import { recordOperation } from '../history/operations';
-import { queueSms } from '../notifications/sms-outbox';
+import { notifyCustomer } from '../notifications/notify';
 import type { RequestMeta, StaffActor } from '../staff/staff.service';
+import {
+  ATTACH_WINDOW_MS,
+  cleanFileName,
+  MAX_ATTACHMENT_BYTES,
+  MAX_ATTACHMENTS_PER_MESSAGE,
+  sniffAttachmentType,
+  TOO_LARGE_MESSAGE,
+  TYPE_REFUSED_MESSAGE,
+} from './attachments';
 import * as repo from './support.repo';
 
 /**
@@ -19,11 +30,16 @@ import * as repo from './support.repo';
  * team. Statuses: `new` (nobody has taken it) and `in_progress` wait for us, `waiting_customer` for
  * the customer, `resolved` is answered for good (the customer may still write), `closed` is over (a
  * new question is a new request). Who moves it where:
- * - created → `new`; a staff member assigned while `new` → `in_progress`;
- * - a staff reply → `waiting_customer` (and an SMS);
- * - the customer writes while `waiting_customer` or `resolved` → `in_progress` (`new` stays `new`);
- * - staff set `in_progress`, `waiting_customer`, `resolved` or `closed` by hand; a closed request
- *   only opens again as `in_progress`; nobody writes in a closed one (409).
+ * - created → `new`, with the answer due in 15 working days (`due_date`, R20); a staff member
+ *   assigned while `new` → `in_progress`;
+ * - a staff reply → `waiting_customer` (and an SMS, plus an email to a confirmed address);
+ * - the customer writes while `waiting_customer` or `resolved` → `in_progress` (`new` stays `new`),
+ *   and the answer to this new message is due in 15 working days from it;
+ * - staff set `in_progress`, `waiting_customer`, `resolved` or `closed` by hand (the customer is
+ *   told by SMS and email); a closed request only opens again as `in_progress`; nobody writes in a
+ *   closed one (409).
+ * A request from the public «Не приходит SMS» form has no customer: the same inbox, no notices
+ * (staff reach the person by the phone or contact given).
  * Every change is one transaction that first locks the ticket row, so concurrent replies and
  * messages all land and the status is the one the last of them set.
  */
@@ -41,12 +57,67 @@ export const TICKETS_PER_DAY = 10;
 export const INBOX_PAGE = 50;
 export const SUPPORT_SIGNATURE = 'Поддержка CarCapital';
 export const REPLY_SMS = 'CarCapital: ответ на ваше обращение в личном кабинете.';
+/** The subject and title of a public «Не приходит SMS» request. */
+export const PUBLIC_SMS_SUBJECT = 'Не приходит SMS';
+export const PUBLIC_SMS_DEFAULT_MESSAGE = 'Не приходит SMS с кодом для входа.';
+/** The public form: at most this many requests per IP an hour and per phone a day. */
+export const PUBLIC_PER_IP_HOUR = 5;
+export const PUBLIC_PER_PHONE_DAY = 3;
+/** A request waiting for us is «due soon» this many working days before its due date (and on it). */
+export const DUE_SOON_WORKING_DAYS = 3;
+
+/** The status words the customer sees (src/web/lib/tickets.ts CUSTOMER_STATUS_LABELS). */
+const CUSTOMER_STATUS_WORDS: Record<TicketStatus, string> = {
+  new: 'Новое',
+  in_progress: 'В работе',
+  waiting_customer: 'Ждёт вашего ответа',
+  resolved: 'Решено',
+  closed: 'Закрыто',
+};
+
+/** The text of a reply stays behind the login: messages only say there is one. */
+export function replyNotice(subject: string) {
+  return {
+    sms: REPLY_SMS,
+    email: {
+      subject: `Ответ на ваше обращение «${shortSubject(subject)}»`,
+      text: [
+        'Здравствуйте!',
+        '',
+        `Поддержка CarCapital ответила на ваше обращение «${subject}».`,
+        'Прочитать ответ можно в личном кабинете, в разделе «Поддержка».',
+        '',
+        'Сам ответ мы в письме не пересылаем: в нём могут быть сведения о вашем займе.',
+        '',
+        'CarCapital',
+      ].join('\n'),
+    },
+  };
+}
+
+export function statusNotice(subject: string, status: TicketStatus) {
+  const word = CUSTOMER_STATUS_WORDS[status];
+  return {
+    sms: `CarCapital: статус вашего обращения — «${word}». Подробности в личном кабинете.`,
+    email: {
+      subject: `Обращение «${shortSubject(subject)}»: ${word.toLowerCase()}`,
+      text: ['Здравствуйте!', '', `Статус вашего обращения «${subject}» — «${word}».`, 'Подробности — в личном кабинете, в разделе «Поддержка».', '', 'CarCapital'].join('\n'),
+    },
+  };
+}
+
+function shortSubject(subject: string): string {
+  const chars = [...subject];
+  return chars.length > 60 ? `${chars.slice(0, 59).join('')}…` : subject;
+}
 
 const moscowMidnight = (date: string) => new Date(`${date}T00:00:00+03:00`);
 
 // ---- Views ----
 
-type Message = { id: string; author: 'customer' | 'staff'; authorName: string | null; body: string; createdAt: string };
+export type AttachmentView = { id: string; name: string; mimeType: SupportAttachmentMime; size: number };
+
+type Message = { id: string; author: 'customer' | 'staff'; authorName: string | null; body: string; createdAt: string; attachments: AttachmentView[] };
 
 export type CustomerTicket = {
   id: string;
@@ -56,6 +127,8 @@ export type CustomerTicket = {
   createdAt: string;
   updatedAt: string;
   lastMessageAt: string;
+  /** The last day of our answer (Moscow date). */
+  dueDate: string;
 };
 
 const PATRONYMIC = /\p{L}(вич|вна|ична)$/iu;
@@ -77,6 +150,9 @@ export function staffFirstName(fullName: string | null): string {
   return /^\p{L}[\p{L}-]*$/u.test(name) && [...name].length >= 2 ? name : SUPPORT_SIGNATURE;
 }
 
+/** The stored due date; a row written by hand without one is due 15 working days after it was made. */
+const dueDateOf = (row: { due_date: string | null; created_at: Date }) => row.due_date ?? repo.answerDueDate(row.created_at);
+
 function customerView(row: repo.CustomerTicketRow): CustomerTicket {
   return {
     id: row.id,
@@ -86,7 +162,19 @@ function customerView(row: repo.CustomerTicketRow): CustomerTicket {
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
     lastMessageAt: (row.last_message_at ?? row.created_at).toISOString(),
+    dueDate: dueDateOf(row),
   };
+}
+
+/** Each message's files, in upload order. */
+async function attachmentsByMessage(db: Kysely<DB>, ticketId: string): Promise<Map<string, AttachmentView[]>> {
+  const byMessage = new Map<string, AttachmentView[]>();
+  for (const file of await repo.listAttachments(db, ticketId)) {
+    const list = byMessage.get(file.message_id) ?? [];
+    list.push({ id: file.id, name: file.file_name, mimeType: file.mime_type, size: file.size_bytes });
+    byMessage.set(file.message_id, list);
+  }
+  return byMessage;
 }
 
 /**
@@ -157,6 +245,7 @@ export async function getTicket(deps: SupportDeps, actor: Actor, id: string): Pr
   const row = await repo.customerTicket(deps.db, actor.customerId, id);
   if (!row) throw notFound();
   const messages = await repo.listMessages(deps.db, id);
+  const files = await attachmentsByMessage(deps.db, id);
   return {
     ...customerView(row),
     messages: messages.map((m) => ({
@@ -165,6 +254,7 @@ export async function getTicket(deps: SupportDeps, actor: Actor, id: string): Pr
       authorName: m.author_type === 'staff' ? staffFirstName(m.staff_name) : null,
       body: m.body,
       createdAt: m.created_at.toISOString(),
+      attachments: files.get(m.id) ?? [],
     })),
   };
 }
@@ -182,7 +272,10 @@ export async function postMessage(deps: SupportDeps, actor: Actor, id: string, i
     }
     const now = await messageTime(deps, trx, id);
     await repo.insertMessage(trx, { id: deps.random.uuid(), ticketId: id, author: 'customer', staffId: null, body: input.body, now });
-    await repo.updateTicket(trx, id, { status: customerWroteStatus(ticket.status), updated_at: now });
+    const status = customerWroteStatus(ticket.status);
+    // Written after our answer: a new question, answered within its own 15 working days.
+    const reopened = status !== ticket.status;
+    await repo.updateTicket(trx, id, { status, updated_at: now, ...(reopened ? { due_date: repo.answerDueDate(now) } : {}) });
   });
   return getTicket(deps, actor, id);
 }
@@ -191,7 +284,9 @@ export async function postMessage(deps: SupportDeps, actor: Actor, id: string, i
 
 export type StaffTicketView = {
   id: string;
-  customerId: string;
+  /** Null for a request from the public form. */
+  customerId: string | null;
+  source: 'cabinet' | 'public';
   customerPhoneMasked: string;
   category: TicketCategory;
   subject: string;
@@ -201,13 +296,36 @@ export type StaffTicketView = {
   updatedAt: string;
   lastMessageAt: string;
   messagesCount: number;
+  dueDate: string;
+  /** Waiting for us past its due date. */
+  overdue: boolean;
+  /** Waiting for us, due within `DUE_SOON_WORKING_DAYS` working days (today included). */
+  dueSoon: boolean;
 };
 
-function staffView(row: repo.InboxRow): StaffTicketView {
+const publicPhoneField = (rowId: string) => ({ table: 'support_tickets', column: 'public_phone_ct', rowId });
+const publicContactField = (rowId: string) => ({ table: 'support_tickets', column: 'public_contact_ct', rowId });
+
+/** The phone a request is about: the customer's, or the one typed in the public form. */
+function phoneOf(keys: Keys, row: { id: string; customer_phone: string | null; public_phone_ct: Uint8Array | null }): string {
+  if (row.customer_phone !== null) return row.customer_phone;
+  return row.public_phone_ct ? openField(keys, publicPhoneField(row.id), row.public_phone_ct) : '';
+}
+
+/** How the due date stands today: only a request waiting for us can be late. */
+export function answerTiming(status: TicketStatus, dueDate: string, today: string): { overdue: boolean; dueSoon: boolean } {
+  if (!isWaitingForUs(status)) return { overdue: false, dueSoon: false };
+  if (today > dueDate) return { overdue: true, dueSoon: false };
+  return { overdue: false, dueSoon: workingDaysBetween(today, dueDate) < DUE_SOON_WORKING_DAYS };
+}
+
+function staffView(keys: Keys, row: repo.InboxRow, today: string): StaffTicketView {
+  const dueDate = dueDateOf(row);
   return {
     id: row.id,
     customerId: row.customer_id,
-    customerPhoneMasked: maskPhone(row.customer_phone),
+    source: row.customer_id === null ? 'public' : 'cabinet',
+    customerPhoneMasked: maskPhone(phoneOf(keys, row)),
     category: row.category,
     subject: row.subject,
     status: row.status,
@@ -216,6 +334,8 @@ function staffView(row: repo.InboxRow): StaffTicketView {
     updatedAt: row.updated_at.toISOString(),
     lastMessageAt: (row.last_message_at ?? row.created_at).toISOString(),
     messagesCount: row.messages_count,
+    dueDate,
+    ...answerTiming(row.status, dueDate, today),
   };
 }
 
@@ -236,12 +356,14 @@ export type InboxQuery = {
   category?: TicketCategory | undefined;
   assignedTo?: string | undefined;
   before?: string | undefined;
+  /** `due`: the earliest due date first. */
+  sort?: 'due' | undefined;
 };
 
 export async function inbox(deps: SupportDeps, staff: StaffActor, query: InboxQuery): Promise<{ items: StaffTicketView[]; nextBefore: string | null }> {
   const statuses = query.status && query.status.length > 0 ? query.status : undefined;
   // Only what waits for us is a queue: the longest-waiting first. Anything else: the latest change first.
-  const order = statuses && statuses.every(isWaitingForUs) ? 'waiting' : 'recent';
+  const order = query.sort === 'due' ? 'due' : statuses && statuses.every(isWaitingForUs) ? 'waiting' : 'recent';
   const assignedTo = query.assignedTo === 'me' ? staff.staffId : query.assignedTo === 'none' ? null : query.assignedTo;
   const rows = await repo.inbox(
     deps.db,
@@ -250,9 +372,10 @@ export async function inbox(deps: SupportDeps, staff: StaffActor, query: InboxQu
   );
   const page = rows.slice(0, INBOX_PAGE);
   const last = page[page.length - 1];
-  const lastKey = last ? (order === 'waiting' ? last.sort_at : last.updated_at) : null;
+  const lastKey = last ? (order === 'waiting' ? last.sort_at : order === 'due' ? new Date(`${last.due_key}T00:00:00Z`) : last.updated_at) : null;
+  const today = moscowDate(deps.clock.now());
   return {
-    items: page.map(staffView),
+    items: page.map((row) => staffView(deps.keys, row, today)),
     nextBefore: rows.length > INBOX_PAGE && last && lastKey ? encodeCursor(lastKey, last.id) : null,
   };
 }
@@ -261,9 +384,12 @@ export async function staffTicket(deps: SupportDeps, id: string) {
   const [row] = await repo.inbox(deps.db, { ticketId: id }, { order: 'recent', after: null, limit: 1 });
   if (!row) throw notFound();
   const messages = await repo.listMessages(deps.db, id);
+  const files = await attachmentsByMessage(deps.db, id);
+  const view = staffView(deps.keys, row, moscowDate(deps.clock.now()));
   return {
-    ...staffView(row),
-    customer: { id: row.customer_id, phoneMasked: maskPhone(row.customer_phone) },
+    ...view,
+    customer: row.customer_id === null ? null : { id: row.customer_id, phoneMasked: view.customerPhoneMasked },
+    publicRequest: row.customer_id === null ? await publicRequestView(deps, row) : null,
     messages: messages.map((m) => ({
       id: m.id,
       author: m.author_type,
@@ -271,14 +397,28 @@ export async function staffTicket(deps: SupportDeps, id: string) {
       staffId: m.staff_id,
       body: m.body,
       createdAt: m.created_at.toISOString(),
+      attachments: files.get(m.id) ?? [],
     })),
   };
 }
 
 /**
- * A staff reply: the message, the status `waiting_customer`, an SMS that only says there is an
- * answer (the text stays in the cabinet, behind the login) and an audit record — all in one
- * transaction. A closed request takes no reply (409): open it again first.
+ * What support needs to call a public request back: the phone in full and the contact given, and
+ * whether a customer has that phone (to look at their login codes). Staff only: the form's own
+ * reply never says.
+ */
+async function publicRequestView(deps: SupportDeps, row: repo.InboxRow) {
+  const phone = phoneOf(deps.keys, row);
+  const ticket = await deps.db.selectFrom('support_tickets').select('public_contact_ct').where('id', '=', row.id).executeTakeFirstOrThrow();
+  const contact = ticket.public_contact_ct ? openField(deps.keys, publicContactField(row.id), ticket.public_contact_ct) : null;
+  return { phone, contact, matchedCustomerId: await repo.customerIdByPhone(deps.db, phone) };
+}
+
+/**
+ * A staff reply: the message, the status `waiting_customer`, an SMS (and an email to a confirmed
+ * address) that only says there is an answer (the text stays in the cabinet, behind the login) and
+ * an audit record — all in one transaction. A public request has nobody to notify. A closed
+ * request takes no reply (409): open it again first.
  */
 export async function reply(deps: SupportDeps, staff: StaffActor, id: string, input: { body: string }, meta: RequestMeta) {
   await deps.db.transaction().execute(async (trx) => {
@@ -291,11 +431,7 @@ export async function reply(deps: SupportDeps, staff: StaffActor, id: string, in
     const messageId = deps.random.uuid();
     await repo.insertMessage(trx, { id: messageId, ticketId: id, author: 'staff', staffId: staff.staffId, body: input.body, now });
     await repo.updateTicket(trx, id, { status: 'waiting_customer', updated_at: now });
-    await queueSms({ clock: deps.clock, random: deps.random, keys: deps.keys, jobs: deps.jobs }, trx, {
-      to: await repo.customerPhone(trx, ticket.customer_id),
-      text: REPLY_SMS,
-      kind: 'notice',
-    });
+    if (ticket.customer_id !== null) await notifyCustomer(deps, trx, ticket.customer_id, replyNotice(ticket.subject));
     await recordAudit(trx, { random: deps.random, now: deps.clock.now() }, {
       actor: { type: 'staff', id: staff.staffId },
       action: 'ticket.replied',
@@ -310,7 +446,8 @@ export async function reply(deps: SupportDeps, staff: StaffActor, id: string, in
 /**
  * Status and assignee. The assignee must be an active member with the support or admin role;
  * assigning a `new` request puts it `in_progress` (unless a status is given too). A closed request
- * only opens again as `in_progress` (else 409).
+ * only opens again as `in_progress` (else 409). A new status is sent to the customer (SMS, and email
+ * to a confirmed address); a change of assignee alone is not.
  */
 export async function updateTicket(
   deps: SupportDeps,
@@ -338,6 +475,9 @@ export async function updateTicket(
     if (status === ticket.status && assignedTo === ticket.assigned_to) return; // nothing changes, nothing to record
     const now = deps.clock.now();
     await repo.updateTicket(trx, id, { status, assigned_to: assignedTo, updated_at: now });
+    if (status !== ticket.status && ticket.customer_id !== null) {
+      await notifyCustomer(deps, trx, ticket.customer_id, statusNotice(ticket.subject, status));
+    }
     await recordAudit(trx, { random: deps.random, now }, {
       actor: { type: 'staff', id: staff.staffId },
       action: 'ticket.updated',
@@ -350,4 +490,148 @@ export async function updateTicket(
     });
   });
   return staffTicket(deps, id);
+}
+
+// ---- The public «Не приходит SMS» form ----
+
+/** The limit hit, and when the oldest request in its window leaves it. */
+function publicLimitError(window: repo.WindowCount, windowMs: number, now: Date, message: string): AppError {
+  const until = (window.oldest?.getTime() ?? now.getTime()) + windowMs;
+  return new AppError('too_many_requests', message, { retryAfterSec: Math.max(1, Math.ceil((until - now.getTime()) / 1000)) });
+}
+
+/**
+ * A request from someone who cannot log in because the code does not arrive. No session, so:
+ * limited per IP (5 an hour) and per phone (3 a day), counted in PostgreSQL; never linked to the
+ * account with that phone, and the reply is the same whether or not one exists. The phone and the
+ * contact are sealed.
+ */
+export async function createPublicSmsTicket(
+  deps: SupportDeps,
+  input: { phone: RussianMobile; message?: string | undefined; contact?: string | undefined },
+  meta: { ip: string },
+): Promise<{ id: string; status: 'new'; dueDate: string }> {
+  const id = deps.random.uuid();
+  const phoneHash = hmacSha256(deps.keys.lookupKey, `support-public:${input.phone}`);
+  const now = deps.clock.now();
+  await deps.db.transaction().execute(async (trx) => {
+    await repo.lockPublicKeys(trx, { phoneHash: phoneHash.toString('hex'), ip: meta.ip });
+    const counts = await repo.countPublicRequests(trx, { phoneHash, ip: meta.ip }, {
+      phone: new Date(now.getTime() - DAY_MS),
+      ip: new Date(now.getTime() - HOUR_MS),
+    });
+    if (counts.phone.count >= PUBLIC_PER_PHONE_DAY) {
+      throw publicLimitError(counts.phone, DAY_MS, now, 'По этому номеру уже есть обращения за сегодня — мы их видим и ответим. Новое можно будет отправить позже.');
+    }
+    if (counts.ip.count >= PUBLIC_PER_IP_HOUR) {
+      throw publicLimitError(counts.ip, HOUR_MS, now, 'С этого устройства отправлено слишком много обращений. Попробуйте через час или позвоните нам.');
+    }
+    await repo.recordPublicRequest(trx, { phoneHash, ip: meta.ip, at: now, before: new Date(now.getTime() - DAY_MS) });
+    await repo.insertTicket(trx, {
+      id,
+      customerId: null,
+      category: 'sms',
+      subject: PUBLIC_SMS_SUBJECT,
+      now,
+      publicPhone: sealField(deps.keys, publicPhoneField(id), input.phone),
+      publicContact: input.contact ? sealField(deps.keys, publicContactField(id), input.contact) : null,
+    });
+    await repo.insertMessage(trx, {
+      id: deps.random.uuid(),
+      ticketId: id,
+      author: 'customer',
+      staffId: null,
+      body: input.message || PUBLIC_SMS_DEFAULT_MESSAGE,
+      now,
+    });
+  });
+  return { id, status: 'new', dueDate: repo.answerDueDate(now) };
+}
+
+// ---- Attachments ----
+
+export type Uploader = { kind: 'customer'; actor: Actor } | { kind: 'staff'; staff: StaffActor; meta: RequestMeta };
+
+/**
+ * A file attached to a message: the uploader's own message in this ticket, written at most
+ * `ATTACH_WINDOW_MS` ago, not in a closed request, at most 3 files a message, ≤ 5 MiB, of a type
+ * sniffed from the bytes. Another customer's ticket (or message) is simply not found. Staff uploads
+ * are audited.
+ */
+export async function addAttachment(
+  deps: SupportDeps,
+  who: Uploader,
+  input: { ticketId: string; messageId: string; bytes: Uint8Array; fileName: string | null },
+): Promise<AttachmentView & { messageId: string }> {
+  if (input.bytes.length === 0) throw new AppError('validation_failed', 'Файл пустой. Выберите другой файл.');
+  if (input.bytes.length > MAX_ATTACHMENT_BYTES) throw new AppError('payload_too_large', TOO_LARGE_MESSAGE);
+  const mime = sniffAttachmentType(input.bytes);
+  if (!mime) throw new AppError('validation_failed', TYPE_REFUSED_MESSAGE);
+  const name = cleanFileName(input.fileName, mime);
+  const id = deps.random.uuid();
+  await deps.db.transaction().execute(async (trx) => {
+    const ticket = await repo.findTicket(trx, input.ticketId, {
+      ...(who.kind === 'customer' ? { customerId: who.actor.customerId } : {}),
+      forUpdate: true,
+    });
+    if (!ticket) throw notFound();
+    const message = await repo.findMessage(trx, input.ticketId, input.messageId);
+    const own =
+      message && (who.kind === 'customer' ? message.author_type === 'customer' : message.author_type === 'staff' && message.staff_id === who.staff.staffId);
+    if (!message || !own) throw new AppError('not_found', 'Сообщение не найдено: файлы прикрепляют к своему сообщению.');
+    if (ticket.status === 'closed') throw new AppError('conflict', 'Обращение закрыто: файлы к нему больше не прикрепить.');
+    const now = deps.clock.now();
+    if (now.getTime() - message.created_at.getTime() > ATTACH_WINDOW_MS) {
+      throw new AppError('conflict', 'Файлы прикрепляют сразу после сообщения. Напишите новое сообщение и прикрепите файл к нему.');
+    }
+    if ((await repo.countAttachments(trx, input.messageId)) >= MAX_ATTACHMENTS_PER_MESSAGE) {
+      throw new AppError('conflict', `К одному сообщению можно прикрепить не больше ${MAX_ATTACHMENTS_PER_MESSAGE} файлов.`);
+    }
+    // The files of a message keep their upload order, even within one millisecond.
+    const last = await repo.lastAttachmentTime(trx, input.messageId);
+    await repo.insertAttachment(trx, {
+      id,
+      ticketId: input.ticketId,
+      messageId: input.messageId,
+      fileName: name,
+      mime,
+      content: input.bytes,
+      sha256: sha256(Buffer.from(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength)),
+      now: last && last.getTime() >= now.getTime() ? new Date(last.getTime() + 1) : now,
+    });
+    if (who.kind === 'staff') {
+      await recordAudit(trx, { random: deps.random, now }, {
+        actor: { type: 'staff', id: who.staff.staffId },
+        action: 'ticket.attachment_added',
+        entity: { type: 'support_ticket', id: input.ticketId },
+        from: who.meta,
+        details: { attachmentId: id, messageId: input.messageId, mimeType: mime, size: input.bytes.length },
+      });
+    }
+  });
+  return { id, messageId: input.messageId, name, mimeType: mime, size: input.bytes.length };
+}
+
+/**
+ * A file for download: its customer (the ticket's owner) or support staff. Anyone else: not found.
+ * A staff download of a customer's file is personal data access and is audited.
+ */
+export async function attachmentForDownload(
+  deps: SupportDeps,
+  who: { customer: Actor | null; staff: StaffActor | null; meta: RequestMeta },
+  id: string,
+): Promise<{ name: string; mimeType: SupportAttachmentMime; content: Buffer }> {
+  const file = await repo.findAttachment(deps.db, id);
+  const allowed = file && (who.staff !== null || (who.customer !== null && file.customer_id === who.customer.customerId));
+  if (!file || !allowed) throw new AppError('not_found', 'Файл не найден.');
+  if (who.staff !== null && !(who.customer !== null && file.customer_id === who.customer.customerId)) {
+    await recordAuditAlone(deps.db, { random: deps.random, now: deps.clock.now() }, {
+      actor: { type: 'staff', id: who.staff.staffId },
+      action: 'ticket.attachment_downloaded',
+      entity: { type: 'support_ticket', id: file.ticket_id },
+      from: who.meta,
+      details: { attachmentId: file.id },
+    });
+  }
+  return { name: file.file_name, mimeType: file.mime_type, content: Buffer.from(file.content) };
 }

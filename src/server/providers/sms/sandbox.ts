@@ -4,6 +4,7 @@ import { open, seal, type Keys } from '../../crypto';
 import type { DB } from '../../db/schema';
 import type { Random } from '../../random';
 import { SmsDeliveryError, type SmsProvider } from './port';
+import { createSendFaults } from '../sandbox-control';
 
 /**
  * The sandbox SMS gateway. It behaves like a vendor: accepts a message, stores it, answers with a
@@ -21,24 +22,13 @@ export type SandboxSmsProvider = SmsProvider & {
 const aadFor = (id: string) => `sandbox_sms.text:${id}`;
 
 export function createSandboxSmsProvider(deps: { db: Kysely<DB>; clock: Clock; keys: Keys; random: Random }): SandboxSmsProvider {
-  let failures = 0;
-  let failuresRetryable = true;
-  let latencyMs = 0;
+  const faults = createSendFaults((retryable) => new SmsDeliveryError('sandbox: simulated gateway failure', retryable));
   return {
     name: 'sandbox',
-    failNext(count, retryable = true) {
-      failures = count;
-      failuresRetryable = retryable;
-    },
-    setLatency(ms) {
-      latencyMs = ms;
-    },
+    failNext: faults.failNext,
+    setLatency: faults.setLatency,
     async send(message) {
-      if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
-      if (failures > 0) {
-        failures -= 1;
-        throw new SmsDeliveryError('sandbox: simulated gateway failure', failuresRetryable);
-      }
+      await faults.beforeSend();
       const id = deps.random.uuid();
       const inserted = await deps.db
         .insertInto('sandbox_sms')

@@ -78,7 +78,10 @@ const StartApplication = () => {
           throw error;
         }
       }
-      if (active) navigate(`/application/${application.id}`, { replace: true });
+      // A returning borrower's draft comes with the questionnaire filled in: open it at the loan (its
+      // amount, term and personal rate) rather than at the consents the resume rule would pick.
+      const filled = application.missing.length === 0 && application.consents.length === 0;
+      if (active) navigate(`/application/${application.id}${filled ? '?step=loan' : ''}`, { replace: true });
     };
     start().catch((error: unknown) => {
       if (!active) return;

@@ -5,6 +5,7 @@ import { ApiError, type Application, api } from '../../lib/api';
 import { formatDate, formatTermAccusative } from '../../lib/loan-format';
 import { Link } from '../../lib/router';
 import { LoanFigures } from '../../components/LoanFigures';
+import { RateLine } from '../offers/PersonalRate';
 
 /** While the decision is being made, the page asks this often. */
 export const POLL_MS = 1500;
@@ -162,6 +163,7 @@ const ApprovedDetails = ({ app }: { app: Application }) => {
           <h2 id="offer-title">Условия займа</h2>
           <p class="choice-product">{productName(offer.product)}</p>
           <LoanFigures quote={offer.quote} />
+          <RateLine rate={offer.quote.rate} note={app.pricing?.note} />
           <p class="muted small">
             Расчёт на {formatDate(offer.quote.startDate)}: если договор будет подписан позже, даты и суммы пересчитаются.
           </p>

@@ -3,18 +3,20 @@ import { formatRubles } from '../../../core/money';
 import type { Product } from '../../../core/pricing/products';
 import { quote, type QuoteResult } from '../../../core/pricing/quote';
 import { RangeField } from '../../components/RangeField';
-import type { LoanFields } from '../../lib/api';
+import type { Application, LoanFields } from '../../lib/api';
+import { personalProduct, type Rate } from '../../../core/loyalty/personal';
+import { PromoCodeField, RateLine, personalRateOf } from '../offers/PersonalRate';
 import { defaultChoice, parseWholeNumber, snapToRange } from '../../lib/loan-choice';
 import { fitAmount, fitTerm } from '../../lib/loan-fit';
 import { formatDate, formatInputNumber, formatTerm, rublesWords, unitGenitivePlural } from '../../lib/loan-format';
 import type { PricingState } from '../../lib/pricing';
 import { LoanFigures } from '../../components/LoanFigures';
 
-/** Prices a loan with the core engine (the server's own), never throwing. */
-export const safeQuote = (pricing: PricingState, product: Product | undefined, amount: number, term: number): QuoteResult => {
+/** Prices a loan with the core engine (the server's own), never throwing; at the personal rate when given. */
+export const safeQuote = (pricing: PricingState, product: Product | undefined, amount: number, term: number, rate: Rate | null = null): QuoteResult => {
   if (!product) return { ok: false, errors: { product: 'Такого продукта нет. Выберите продукт из списка.' } };
   try {
-    return quote({ product, amountRubles: amount, term, startDate: pricing.today, rules: pricing.rules });
+    return quote({ product: personalProduct(product, rate), amountRubles: amount, term, startDate: pricing.today, rules: pricing.rules });
   } catch {
     return { ok: false, errors: { product: 'Не удалось рассчитать займ. Попробуйте другую сумму или срок.' } };
   }
@@ -27,14 +29,20 @@ type LoanStepProps = {
   onLoan: (loan: LoanFields) => void;
   /** The server's messages (`product`, `amount`, `term`). */
   serverErrors: Record<string, string>;
+  /** The application: its personal rate (modules/loyalty) and promo code. */
+  application: Application;
+  onApplication: (application: Application) => void;
 };
 
 /**
  * The loan of the application, as picked in the calculator and changeable here within the
  * product's ranges: the calculator's fields, priced by the same core `quote()`.
  */
-export const LoanStep = ({ pricing, loan, onLoan, serverErrors }: LoanStepProps) => {
+export const LoanStep = ({ pricing, loan, onLoan, serverErrors, application, onApplication }: LoanStepProps) => {
   const product = pricing.products.find((p) => p.code === loan.product) ?? pricing.products[0]!;
+  // The application's personal rate, while the server has priced this product (a new product is priced on save).
+  const rate = personalRateOf(application, product.code);
+  const personal = rate ? application.pricing : null;
   const [amountText, setAmountText] = useState(() => formatInputNumber(loan.amount));
   const [termText, setTermText] = useState(() => formatInputNumber(loan.term));
   const [notes, setNotes] = useState<{ amount: string | null; term: string | null }>({ amount: null, term: null });
@@ -42,8 +50,8 @@ export const LoanStep = ({ pricing, loan, onLoan, serverErrors }: LoanStepProps)
   const typedTerm = parseWholeNumber(termText);
 
   const result = useMemo(
-    () => safeQuote(pricing, product, typedAmount ?? Number.NaN, typedTerm ?? Number.NaN),
-    [pricing, product, typedAmount, typedTerm],
+    () => safeQuote(pricing, product, typedAmount ?? Number.NaN, typedTerm ?? Number.NaN, rate),
+    [pricing, product, typedAmount, typedTerm, rate?.ppm, rate?.per],
   );
 
   const offer = (next: LoanFields) => {
@@ -157,7 +165,10 @@ export const LoanStep = ({ pricing, loan, onLoan, serverErrors }: LoanStepProps)
 
       <div class="loan-result">
         {result.ok ? (
-          <LoanFigures quote={result.quote} />
+          <>
+            <LoanFigures quote={result.quote} />
+            <RateLine rate={personal ? personal.rate : { percent: product.rate.ppm / 10_000, per: product.rate.per }} note={personal?.note} />
+          </>
         ) : (
           <p class="calc-unavailable" role="alert">
             {errors.product ?? errors.date ?? 'Укажите сумму и срок в пределах условий — расчёт появится здесь.'}
@@ -172,6 +183,7 @@ export const LoanStep = ({ pricing, loan, onLoan, serverErrors }: LoanStepProps)
           Расчёт на сегодня, {formatDate(pricing.today)}: окончательные условия — в договоре после одобрения.
         </p>
       </div>
+      <PromoCodeField applicationId={application.id} pricing={application.pricing} onApplication={onApplication} />
     </div>
   );
 };

@@ -26,6 +26,7 @@ import { hasNavigatedInApp, navigate, useRoute } from '../../lib/router';
 import { ConsentsStep, consentCheckboxId, consentMissingMessage } from './ConsentsStep';
 import { fieldId } from '../../components/fields';
 import { LoanStep, safeQuote } from './LoanStep';
+import { personalRateOf } from '../offers/PersonalRate';
 import { AddressStep, ContactsStep, EmploymentStep, PassportStep, PersonStep, type StepFormProps } from './QuestionnaireSteps';
 import { ReviewStep } from './ReviewStep';
 import { type SaveState, useAutosave } from './useAutosave';
@@ -101,7 +102,11 @@ export const Questionnaire = ({ application, documents, onApplication, onSubmitt
   const index = stepIndex(step);
   const current = STEPS[index]!;
   const product = pricing.products.find((p) => p.code === loan.product);
-  const priced = useMemo(() => safeQuote(pricing, product, loan.amount, loan.term), [pricing, product, loan.amount, loan.term]);
+  const rate = product ? personalRateOf(application, product.code) : null;
+  const priced = useMemo(
+    () => safeQuote(pricing, product, loan.amount, loan.term, rate),
+    [pricing, product, loan.amount, loan.term, rate?.ppm, rate?.per],
+  );
 
   // The step in the address: written at once (replacing), so a reload or «назад» knows it.
   const stepPath = (target: StepId) => `/application/${encodeURIComponent(id)}?step=${target}`;
@@ -333,7 +338,16 @@ export const Questionnaire = ({ application, documents, onApplication, onSubmitt
         {step === 'address' && <AddressStep {...formProps} sameAddress={sameAddress} onSameAddress={onSameAddress} />}
         {step === 'contacts' && <ContactsStep {...formProps} />}
         {step === 'employment' && <EmploymentStep {...formProps} />}
-        {step === 'loan' && <LoanStep pricing={pricing} loan={loan} onLoan={autosave.setLoan} serverErrors={serverErrors} />}
+        {step === 'loan' && (
+          <LoanStep
+            pricing={pricing}
+            loan={loan}
+            onLoan={autosave.setLoan}
+            serverErrors={serverErrors}
+            application={application}
+            onApplication={onApplication}
+          />
+        )}
         {step === 'consents' && (
           <ConsentsStep
             documents={documents}

@@ -20,6 +20,7 @@ import { formatCapPercent, formatDate, formatDaysLeft, formatPskPercent } from '
 import { Link, navigate, useRoute } from '../../lib/router';
 import { PayCard, PaymentOutcome, PaymentsList } from './Payments';
 import { ProlongationCard } from './Prolongation';
+import { BonusSpend } from './BonusSpend';
 import './loans.css';
 
 /** While the payout is on its way, the page asks this often. */
@@ -223,6 +224,7 @@ const LoanDetails = ({ loan, payoutLeft, offline, payments, paymentsFailed, onLo
       <>
         <DebtCard loan={loan} />
         {loan.debt.totalKopecks > 0 && <PayCard loan={loan} onStale={onStale} />}
+        {loan.debt.totalKopecks > 0 && <BonusSpend loan={loan} onSpent={onStale} />}
         <CostMeterCard loan={loan} />
         {loan.schedule.length === 1 && loan.debt.totalKopecks > 0 && <ProlongationCard loan={loan} />}
       </>

@@ -7,10 +7,13 @@ import { useEffect, useState } from 'preact/hooks';
 import { CodeForm } from '../../components/CodeForm';
 import { DocumentText } from '../../components/DocumentText';
 import { FigureList } from '../../components/FigureList';
+import { Checkbox } from '../../components/fields';
 import { LoadStatus } from '../../components/LoadStatus';
+import { pointsText } from '../../../core/bonus';
 import { ApiError, type Loan, type ProlongationOffer, api, errorMessage } from '../../lib/api';
 import { pluralRu } from '../../lib/loan-format';
 import { goToPayment } from './Payments';
+import { loadBonus } from './BonusSpend';
 
 const MIN_DAYS = 7;
 const MAX_DAYS = 30;
@@ -61,12 +64,29 @@ const ProlongationOfferStep = ({ loan }: { loan: Loan }) => {
   const [days, setDays] = useState(DEFAULT_DAYS);
   const [state, setState] = useState<OfferState>({ kind: 'loading' });
   const [attempt, setAttempt] = useState(0);
+  // Bonus points may pay part of the interest: the box shows when there are any.
+  const [points, setPoints] = useState(0);
+  const [usePoints, setUsePoints] = useState(false);
+
+  useEffect(() => {
+    let active = true;
+    loadBonus()
+      .then((summary) => {
+        if (active) setPoints(summary.balancePoints);
+      })
+      .catch(() => {
+        // Without the balance the prolongation is simply offered without points.
+      });
+    return () => {
+      active = false;
+    };
+  }, [loan.id]);
 
   useEffect(() => {
     let active = true;
     setState({ kind: 'loading' });
     api
-      .prolongationOffer(loan.id, days)
+      .prolongationOffer(loan.id, days, usePoints ? points : 0)
       .then((offer) => {
         if (active) setState({ kind: 'ready', offer });
       })
@@ -78,7 +98,7 @@ const ProlongationOfferStep = ({ loan }: { loan: Loan }) => {
     return () => {
       active = false;
     };
-  }, [loan.id, loan.dueDate, days, attempt]);
+  }, [loan.id, loan.dueDate, days, attempt, usePoints, points]);
 
   return (
     <div class="prolongation-body">
@@ -97,6 +117,11 @@ const ProlongationOfferStep = ({ loan }: { loan: Loan }) => {
           ))}
         </select>
       </div>
+      {points > 0 && (
+        <Checkbox id="prolongation-bonus" checked={usePoints} onChange={setUsePoints}>
+          Оплатить часть процентов бонусными баллами (на счёте {pointsText(points)}; 1&nbsp;балл = 1&nbsp;₽, не меньше 1&nbsp;₽ — картой)
+        </Checkbox>
+      )}
       <LoadStatus state={state} onRetry={() => setAttempt((n) => n + 1)} loadingText="Считаем продление…" />
       <div aria-live="polite" class="prolongation-offer">
         {state.kind === 'refused' && (
@@ -110,6 +135,8 @@ const ProlongationOfferStep = ({ loan }: { loan: Loan }) => {
             figures={[
               { label: 'Новая дата возврата', name: 'new-due-date', date: state.offer.newDueDate },
               { label: 'Оплатить проценты сейчас', name: 'prolongation-interest', kopecks: state.offer.interestKopecks },
+              state.offer.bonusPoints > 0 && { label: `Баллами (${pointsText(state.offer.bonusPoints)})`, name: 'prolongation-bonus', kopecks: state.offer.bonusKopecks },
+              state.offer.bonusPoints > 0 && { label: 'Картой', name: 'prolongation-card', kopecks: state.offer.cardKopecks },
               {
                 label: 'Продлений осталось',
                 name: 'prolongations-left',
@@ -142,9 +169,9 @@ const AddendumStep = ({ loan, offer }: { loan: Loan; offer: ProlongationOffer })
       startLabel="Подписать кодом из SMS"
       submitLabel="Подписать и перейти к оплате"
       busyLabel="Подписываем…"
-      requestCode={() => api.requestProlongationCode(loan.id, offer.days)}
+      requestCode={() => api.requestProlongationCode(loan.id, offer.days, offer.bonusPoints)}
       submit={async (code) => {
-        const signed = await api.signProlongation(loan.id, offer.days, code);
+        const signed = await api.signProlongation(loan.id, offer.days, code, offer.bonusPoints);
         goToPayment(loan.id, signed.paymentId, signed.confirmationUrl);
       }}
     />

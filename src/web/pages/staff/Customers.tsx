@@ -30,7 +30,7 @@ import {
   pick,
   productName,
 } from './format';
-import { type CustomerCard, type CustomerSummary, REVEAL_FIELDS, type RevealField, type StaffMe, staffApi } from './staff-api';
+import { type CustomerCard, type CustomerSummary, type DeletedNotice, REVEAL_FIELDS, type RevealField, type StaffMe, staffApi } from './staff-api';
 import { Badge, BackLink, LoadState, TableWrap, useLoad } from './ui';
 
 export const CustomerSearch = () => {
@@ -102,7 +102,7 @@ export const CustomerSearch = () => {
                 <tbody>
                   {state.data.map((customer) => (
                     <tr key={customer.id} data-id={customer.id}>
-                      <td>{customer.fullName || 'Анкета не заполнена'}</td>
+                      <td>{customer.deleted ? <DeletedText notice={customer.deleted} /> : customer.fullName || 'Анкета не заполнена'}</td>
                       <td class="nowrap">{customer.phoneMasked}</td>
                       <td class="nowrap">{formatDay(customer.createdAt)}</td>
                       <td>
@@ -160,7 +160,16 @@ export const CustomerCardPage = ({ id, me }: { id: string; me: StaffMe }) => {
       <BackLink href="/staff/customers">К поиску клиентов</BackLink>
       <h1 class="page-title">{state.kind === 'ready' && state.data.fullName ? state.data.fullName : 'Карточка клиента'}</h1>
       <LoadState state={state} onRetry={reload} loadingText="Загружаем карточку…" />
-      {state.kind === 'ready' && (
+      {state.kind === 'ready' && state.data.deleted && (
+        <section class="card" aria-labelledby="card-deleted" data-testid="customer-deleted">
+          <h2 id="card-deleted">Клиент удалён</h2>
+          <p>
+            <DeletedText notice={state.data.deleted} />
+          </p>
+          <p class="muted small">Персональные данные и записи удалённого клиента видит только комплаенс.</p>
+        </section>
+      )}
+      {state.kind === 'ready' && !state.data.deleted && (
         <>
           <nav class="staff-jump" aria-label="Разделы карточки">
             <ul>
@@ -214,6 +223,14 @@ export const CustomerCardPage = ({ id, me }: { id: string; me: StaffMe }) => {
     </>
   );
 };
+
+/** «Клиент удалён, данные на хранении до 25 ноября 2031 г.» — no personal data (SECURITY.md PD-8). */
+const DeletedText = ({ notice }: { notice: DeletedNotice }) => (
+  <>
+    Клиент удалён {formatDay(notice.deletedAt)}
+    {notice.heldUntil ? `, данные на хранении до ${formatDay(notice.heldUntil)}` : ', срок хранения данных истёк'}
+  </>
+);
 
 type RevealProps = {
   dialog: { current: HTMLDialogElement | null };

@@ -209,7 +209,7 @@ const ConfirmStep = ({ request, onCancel, onDone, onStale }: StepProps & { onSta
     setError(null);
     try {
       await staffApi.confirmDeletion(request.id);
-      onDone(`Аккаунт клиента ${request.phoneMasked} удалён: сессии завершены, вход закрыт, клиенту отправлено SMS.`);
+      onDone(`Аккаунт клиента ${request.phoneMasked} удалён: сессии завершены, вход закрыт, клиенту отправлено SMS (и письмо, если почта подтверждена).`);
     } catch (failure) {
       setError(errorMessage(failure));
       // A debt appeared or someone decided first: the list shows it as it is now.
@@ -223,8 +223,12 @@ const ConfirmStep = ({ request, onCancel, onDone, onStale }: StepProps & { onSta
       <h2 id="deletion-dialog-title">Удалить аккаунт клиента {request.phoneMasked}?</h2>
       <ul>
         <li>Все сессии клиента завершатся сразу, войти по SMS будет нельзя.</li>
-        <li>В обращение уйдёт ответ, клиенту — SMS об удалении.</li>
-        <li>Займы, платежи и документы не меняются. Действие записывается в журнал аудита и не отменяется.</li>
+        <li>В обращение уйдёт ответ, клиенту — SMS и письмо (на подтверждённую почту) об удалении.</li>
+        <li>
+          Данные без законного основания (почта, согласие на рекламу, обращения, устройства, незаключённые заявки, номер телефона) будут уничтожены в
+          течение 30 дней. Займы, платежи и документы не меняются и хранятся 5 лет; видит их только комплаенс.
+        </li>
+        <li>Действие записывается в журнал аудита и не отменяется.</li>
       </ul>
       <Alert message={error} />
       <div class="dialog-actions dialog-actions-row">

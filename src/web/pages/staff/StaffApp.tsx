@@ -18,6 +18,7 @@ import { DeletionPage } from './DeletionPage';
 import { canOpen } from './format';
 import { LoansPage } from './LoansPage';
 import { ProductsPage } from './ProductsPage';
+import { HeldRecordsPage, RetentionPage } from './RetentionPage';
 import { PasswordPage, StaffLogin } from './StaffLogin';
 import { type StaffMe, fetchStaffMe, setSessionHandlers, staffApi } from './staff-api';
 import { TicketInbox, TicketThread } from './Tickets';
@@ -169,6 +170,8 @@ const Workspace = ({ path, me }: { path: string; me: StaffMe }) => {
       return <ProductsPage />;
     case '/staff/audit':
       return <AuditPage />;
+    case '/staff/retention':
+      return <RetentionPage />;
     default:
       break;
   }
@@ -178,5 +181,7 @@ const Workspace = ({ path, me }: { path: string; me: StaffMe }) => {
   if (customer) return <CustomerCardPage key={customer} id={customer} me={me} />;
   const ticket = idAfter(path, '/staff/tickets/');
   if (ticket) return <TicketThread key={ticket} id={ticket} me={me} />;
+  const held = idAfter(path, '/staff/retention/');
+  if (held) return <HeldRecordsPage key={held} customerId={held} />;
   return <NotFoundHere />;
 };

@@ -1,13 +1,17 @@
 /**
- * The support inbox: `/staff/tickets?status=&category=&mine=1`, the customers' requests filtered
- * (by default «Ждут нас»: new and in progress, the longest-waiting first; `status=` one status or
- * `all`); `/staff/tickets/:id`, one thread with the reply box (a reply makes it «Ждёт ответа
- * клиента» and texts the customer), the status, «Взять себе» (a new request goes «В работе») and,
- * for an administrator, assigning it. The server names the assignee: `assignedTo: {id, fullName}`.
+ * The support inbox: `/staff/tickets?status=&category=&mine=1&sort=due`, the customers' requests
+ * filtered (by default «Ждут нас»: new and in progress, the longest-waiting first; `status=` one
+ * status or `all`; `sort=due`: the earliest answer due date first), each with the date its answer is
+ * due (15 working days), late and close ones marked; `/staff/tickets/:id`, one thread with its files
+ * and the reply box (a reply, with files if any, makes it «Ждёт ответа клиента» and tells the
+ * customer by SMS and email), the status, «Взять себе» (a new request goes «В работе») and, for an
+ * administrator, assigning it. A request from the public «Не приходит SMS» form has no customer:
+ * the side panel shows the phone and contact to call back. The server names the assignee.
  */
 import type { TargetedEvent } from 'preact';
 import { useState } from 'preact/hooks';
 import { Alert } from '../../components/Alert';
+import { AttachmentList, FilePicker } from '../../components/Attachments';
 import { Checkbox, Field } from '../../components/fields';
 import { ApiError, errorMessage } from '../../lib/api';
 import { useDocumentTitle } from '../../lib/hooks';
@@ -23,6 +27,7 @@ import {
   type TicketStatus,
   WAITING_FOR_US,
   categoryLabel,
+  formatDueDate,
   isTicketCategory,
   isTicketStatus,
 } from '../../lib/tickets';
@@ -30,8 +35,8 @@ import { formatDateTime, isAdmin } from './format';
 import { type StaffMe, type StaffTicket, type StaffUser, type TicketMessage, staffApi } from './staff-api';
 import { Badge, BackLink, LoadState, Notice, TableWrap, useLoad } from './ui';
 
-/** `waiting`: «Ждут нас», new and in progress together (the default); or one status; or all. */
-type InboxFilters = { status: TicketStatus | 'waiting' | 'all'; category: string; mine: boolean };
+/** `waiting`: «Ждут нас», new and in progress together (the default); or one status; or all. `due`: by the due date. */
+type InboxFilters = { status: TicketStatus | 'waiting' | 'all'; category: string; mine: boolean; due: boolean };
 
 const filtersOf = (query: URLSearchParams): InboxFilters => {
   const status = query.get('status') ?? 'waiting';
@@ -40,6 +45,7 @@ const filtersOf = (query: URLSearchParams): InboxFilters => {
     status: status === 'all' || isTicketStatus(status) ? status : 'waiting',
     category: isTicketCategory(category) ? category : '',
     mine: query.get('mine') === '1',
+    due: query.get('sort') === 'due',
   };
 };
 
@@ -52,6 +58,7 @@ const inboxPath = (filters: InboxFilters): string => {
   if (filters.status !== 'waiting') query.set('status', filters.status);
   if (filters.category) query.set('category', filters.category);
   if (filters.mine) query.set('mine', '1');
+  if (filters.due) query.set('sort', 'due');
   const text = query.toString();
   return text ? `/staff/tickets?${text}` : '/staff/tickets';
 };
@@ -63,6 +70,28 @@ const who = (ticket: StaffTicket, me: StaffMe): string => {
 };
 
 const customerText = (ticket: StaffTicket): string => ticket.customerPhoneMasked || ticket.customer?.phoneMasked || '—';
+
+/** The due date, with words for late and close ones (never colour alone). */
+const DueDate = ({ ticket }: { ticket: StaffTicket }) =>
+  ticket.dueDate ? (
+    <span class="ticket-due" data-overdue={ticket.overdue ? 'true' : undefined} data-due-soon={ticket.dueSoon ? 'true' : undefined}>
+      {formatDueDate(ticket.dueDate)}
+      {ticket.overdue && (
+        <>
+          {' '}
+          <Badge tone="danger">просрочено</Badge>
+        </>
+      )}
+      {ticket.dueSoon && (
+        <>
+          {' '}
+          <Badge tone="warning">скоро срок</Badge>
+        </>
+      )}
+    </span>
+  ) : (
+    <>—</>
+  );
 
 const StatusBadge = ({ status }: { status: string }) =>
   isTicketStatus(status) ? (
@@ -82,6 +111,7 @@ export const TicketInbox = ({ me }: { me: StaffMe }) => {
     status: statusParam(filters.status),
     category: filters.category || undefined,
     assignedTo: filters.mine ? 'me' : undefined,
+    sort: filters.due ? ('due' as const) : undefined,
   };
   const { state, reload, setData } = useLoad(() => staffApi.tickets(asked), key);
   const [more, setMore] = useState<{ busy: boolean; error: string | null }>({ busy: false, error: null });
@@ -125,21 +155,28 @@ export const TicketInbox = ({ me }: { me: StaffMe }) => {
                     <th scope="col">Категория</th>
                     <th scope="col">Статус</th>
                     <th scope="col">Ответственный</th>
+                    <th scope="col">Ответить до</th>
                     <th scope="col">Обновлено</th>
                   </tr>
                 </thead>
                 <tbody>
                   {state.data.items.map((ticket) => (
-                    <tr key={ticket.id} data-id={ticket.id}>
+                    <tr key={ticket.id} data-id={ticket.id} class={ticket.overdue ? 'ticket-row-overdue' : ticket.dueSoon ? 'ticket-row-soon' : undefined}>
                       <td class="staff-col-wide">
                         <Link href={`/staff/tickets/${ticket.id}`}>{ticket.subject}</Link>
                       </td>
-                      <td class="nowrap">{customerText(ticket)}</td>
+                      <td class="nowrap">
+                        {customerText(ticket)}
+                        {ticket.source === 'public' && <span class="muted small"> (без входа)</span>}
+                      </td>
                       <td>{categoryLabel(ticket.category)}</td>
                       <td>
                         <StatusBadge status={ticket.status} />
                       </td>
                       <td>{who(ticket, me)}</td>
+                      <td class="nowrap">
+                        <DueDate ticket={ticket} />
+                      </td>
                       <td class="nowrap">{formatDateTime(ticket.lastMessageAt ?? ticket.updatedAt)}</td>
                     </tr>
                   ))}
@@ -163,9 +200,10 @@ const InboxFilterForm = ({ filters }: { filters: InboxFilters }) => {
   const [status, setStatus] = useState<string>(filters.status);
   const [category, setCategory] = useState(filters.category);
   const [mine, setMine] = useState(filters.mine);
+  const [due, setDue] = useState(filters.due);
   const apply = (event: TargetedEvent<HTMLFormElement>) => {
     event.preventDefault();
-    navigate(inboxPath({ status: status as InboxFilters['status'], category, mine }), { replace: true });
+    navigate(inboxPath({ status: status as InboxFilters['status'], category, mine, due }), { replace: true });
   };
   return (
     <form class="card staff-filters" role="search" aria-label="Фильтр обращений" onSubmit={apply} noValidate>
@@ -190,6 +228,13 @@ const InboxFilterForm = ({ filters }: { filters: InboxFilters }) => {
               {CATEGORY_LABELS[value]}
             </option>
           ))}
+        </select>
+      </div>
+      <div class="field">
+        <label for="ticket-order">Порядок</label>
+        <select id="ticket-order" class="input" value={due ? 'due' : 'waiting'} onChange={(event) => setDue(event.currentTarget.value === 'due')}>
+          <option value="waiting">Дольше всего ждут (или недавно изменённые)</option>
+          <option value="due">По сроку ответа</option>
         </select>
       </div>
       <Checkbox id="ticket-mine" checked={mine} onChange={setMine}>
@@ -223,10 +268,15 @@ export const TicketThread = ({ id, me }: { id: string; me: StaffMe }) => {
             ) : (
               <ReplyForm
                 ticket={ticket}
-                onSent={(fresh) => {
-                  setNotice('Ответ отправлен, клиенту ушло SMS.');
-                  if (fresh) setData(fresh);
-                  else reload();
+                me={me}
+                onSent={(filesFailed) => {
+                  setNotice(
+                    ticket.source === 'public'
+                      ? 'Ответ записан. Клиент без входа его не увидит: свяжитесь с ним по телефону или контакту.'
+                      : `Ответ отправлен, клиенту ушли SMS и письмо (если почта подтверждена).${filesFailed ? ` ${filesFailed}` : ''}`,
+                  );
+                  // Reloaded, not taken from the reply: the files went after it.
+                  reload();
                 }}
               />
             )}
@@ -263,6 +313,7 @@ const Thread = ({ messages }: { messages: TicketMessage[] }) => (
               <span class="muted"> · {formatDateTime(message.createdAt)}</span>
             </p>
             <p class="thread-body">{message.body}</p>
+            <AttachmentList files={message.attachments} />
           </li>
         ))}
       </ol>
@@ -270,11 +321,15 @@ const Thread = ({ messages }: { messages: TicketMessage[] }) => (
   </section>
 );
 
-const ReplyForm = ({ ticket, onSent }: { ticket: StaffTicket; onSent: (fresh: StaffTicket | null) => void }) => {
+type ReplyProps = { ticket: StaffTicket; me: StaffMe; onSent: (filesFailed: string | null) => void };
+
+const ReplyForm = ({ ticket, me, onSent }: ReplyProps) => {
   const [body, setBody] = useState('');
+  const [files, setFiles] = useState<File[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [progress, setProgress] = useState<string | null>(null);
   const submit = async (event: TargetedEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (busy) return;
@@ -289,7 +344,16 @@ const ReplyForm = ({ ticket, onSent }: { ticket: StaffTicket; onSent: (fresh: St
     try {
       const fresh = await staffApi.reply(ticket.id, body.trim());
       setBody('');
-      onSent(fresh && typeof fresh === 'object' && 'messages' in fresh ? fresh : null);
+      const mine = [...(fresh.messages ?? [])].reverse().find((m) => m.author === 'staff' && m.staffId === me.id);
+      let filesFailed: string | null = null;
+      if (files.length > 0 && mine) {
+        setProgress(`Загружаем файлы: 0 из ${files.length}…`);
+        const notSent = await staffApi.attach(ticket.id, mine.id, files, (done) => setProgress(`Загружаем файлы: ${done} из ${files.length}…`));
+        setProgress(null);
+        setFiles([]);
+        if (notSent.length > 0) filesFailed = `Не прикрепились: ${notSent.map((f) => `«${f.name}» — ${f.message}`).join(' ')}`;
+      }
+      onSent(filesFailed);
     } catch (failure) {
       if (failure instanceof ApiError && failure.fields?.body) setError(failure.fields.body);
       else setFormError(errorMessage(failure));
@@ -301,7 +365,16 @@ const ReplyForm = ({ ticket, onSent }: { ticket: StaffTicket; onSent: (fresh: St
     <section class="card" aria-labelledby="reply-title">
       <h2 id="reply-title">Ответить</h2>
       <form class="form staff-form" onSubmit={(event) => void submit(event)} noValidate>
-        <Field id="reply-body" label="Ответ клиенту" error={error ?? undefined} hint="Клиент увидит ответ в личном кабинете и получит SMS о нём">
+        <Field
+          id="reply-body"
+          label={ticket.source === 'public' ? 'Запись о том, что сделано' : 'Ответ клиенту'}
+          error={error ?? undefined}
+          hint={
+            ticket.source === 'public'
+              ? 'Обращение без входа: клиент ответ не увидит и уведомление не получит — позвоните или напишите ему'
+              : 'Клиент увидит ответ в личном кабинете и получит SMS о нём (и письмо, если почта подтверждена)'
+          }
+        >
           {({ id, describedBy, invalid }) => (
             <textarea
               id={id}
@@ -318,9 +391,13 @@ const ReplyForm = ({ ticket, onSent }: { ticket: StaffTicket; onSent: (fresh: St
             />
           )}
         </Field>
+        {ticket.source !== 'public' && <FilePicker id="reply-files" files={files} onChange={setFiles} disabled={busy} />}
         <Alert message={formError} />
+        <p class="sr-only" role="status">
+          {progress ?? ''}
+        </p>
         <button type="submit" class="btn btn-primary" disabled={busy}>
-          {busy ? 'Отправляем…' : 'Отправить ответ'}
+          {busy ? (progress ?? 'Отправляем…') : ticket.source === 'public' ? 'Записать' : 'Отправить ответ'}
         </button>
       </form>
     </section>
@@ -372,18 +449,28 @@ const TicketSide = ({ ticket, me, onChanged }: SideProps) => {
           <dt>Категория</dt>
           <dd>{categoryLabel(ticket.category)}</dd>
         </div>
-        <div>
-          <dt>Клиент</dt>
-          <dd>
-            <Link href={`/staff/customers/${ticket.customerId}`}>
-              {customerText(ticket)}
-              <span class="sr-only">: карточка клиента</span>
-            </Link>
-          </dd>
-        </div>
+        {ticket.customerId ? (
+          <div>
+            <dt>Клиент</dt>
+            <dd>
+              <Link href={`/staff/customers/${ticket.customerId}`}>
+                {customerText(ticket)}
+                <span class="sr-only">: карточка клиента</span>
+              </Link>
+            </dd>
+          </div>
+        ) : (
+          <PublicRequestFacts ticket={ticket} />
+        )}
         <div>
           <dt>Создано</dt>
           <dd>{formatDateTime(ticket.createdAt)}</dd>
+        </div>
+        <div>
+          <dt>Ответить до</dt>
+          <dd data-testid="ticket-due">
+            <DueDate ticket={ticket} />
+          </dd>
         </div>
         <div>
           <dt>Ответственный</dt>
@@ -443,5 +530,40 @@ const TicketSide = ({ ticket, me, onChanged }: SideProps) => {
       )}
       <Alert message={error} />
     </section>
+  );
+};
+
+/** A public request: whom to call back, and whether that phone belongs to a customer. */
+const PublicRequestFacts = ({ ticket }: { ticket: StaffTicket }) => {
+  const request = ticket.publicRequest;
+  return (
+    <>
+      <div>
+        <dt>Обращение без входа</dt>
+        <dd>
+          {request ? (
+            <a href={`tel:${request.phone}`} class="nowrap">
+              {request.phone}
+            </a>
+          ) : (
+            customerText(ticket)
+          )}
+        </dd>
+      </div>
+      <div>
+        <dt>Контакт</dt>
+        <dd class="staff-details">{request?.contact ?? 'не указан'}</dd>
+      </div>
+      <div>
+        <dt>Клиент с этим номером</dt>
+        <dd>
+          {request?.matchedCustomerId ? (
+            <Link href={`/staff/customers/${request.matchedCustomerId}`}>Карточка клиента</Link>
+          ) : (
+            'нет'
+          )}
+        </dd>
+      </div>
+    </>
   );
 };

@@ -17,6 +17,8 @@ export const ACTION_LABELS: Readonly<Record<string, string>> = {
   'application.decided': 'Решение по заявке',
   'ticket.replied': 'Ответ на обращение',
   'ticket.updated': 'Изменено обращение',
+  'ticket.attachment_added': 'Файл в ответе на обращение',
+  'ticket.attachment_downloaded': 'Скачан файл из обращения',
   'payout.retried': 'Повтор выплаты',
   'product.updated': 'Изменён продукт',
   'promotion.created': 'Создана акция',
@@ -28,6 +30,13 @@ export const ACTION_LABELS: Readonly<Record<string, string>> = {
   'account.deletion_requested': 'Запрос на удаление аккаунта',
   'account.deletion_confirmed': 'Аккаунт удалён',
   'account.deletion_refused': 'Отказ в удалении аккаунта',
+  'account.data_destroyed': 'Уничтожены данные удалённого клиента',
+  'account.data_purged': 'Уничтожены данные по окончании хранения',
+  'retention.viewed': 'Просмотр данных на хранении',
+  'consent.withdrawn': 'Клиент отозвал согласие',
+  'consent.given': 'Клиент дал согласие',
+  'account.data_exported': 'Клиент выгрузил свои данные',
+  'session.ended': 'Клиент завершил сеанс',
 };
 
 /** «Вход сотрудника (staff.login)»; an unknown action as it is. */

@@ -15,6 +15,7 @@ export const ROLE_LABELS: Record<Role, string> = {
   underwriter: 'Андеррайтер',
   collections: 'Взыскание',
   admin: 'Администратор',
+  compliance: 'Комплаенс',
 };
 
 export const rolesText = (roles: readonly string[]): string => roles.map((role) => ROLE_LABELS[role as Role] ?? role).join(', ');
@@ -23,7 +24,7 @@ export type Workspace = { path: string; label: string; roles: readonly Role[] };
 
 /** The nav, in this order; each opens to the roles the server lets use its routes. */
 export const WORKSPACES: readonly Workspace[] = [
-  { path: '/staff', label: 'Сводка', roles: ['support', 'underwriter', 'collections', 'admin'] },
+  { path: '/staff', label: 'Сводка', roles: ['support', 'underwriter', 'collections', 'admin', 'compliance'] },
   { path: '/staff/applications', label: 'Заявки', roles: ['underwriter', 'admin'] },
   { path: '/staff/customers', label: 'Клиенты', roles: ['support', 'underwriter', 'collections', 'admin'] },
   { path: '/staff/tickets', label: 'Обращения', roles: ['support', 'admin'] },
@@ -32,6 +33,7 @@ export const WORKSPACES: readonly Workspace[] = [
   { path: '/staff/users', label: 'Сотрудники', roles: ['admin'] },
   { path: '/staff/products', label: 'Продукты и акции', roles: ['admin'] },
   { path: '/staff/audit', label: 'Журнал аудита', roles: ['admin'] },
+  { path: '/staff/retention', label: 'Хранение данных', roles: ['compliance'] },
 ];
 
 const hasAny = (roles: readonly string[], allowed: readonly Role[]) => allowed.some((role) => roles.includes(role));

@@ -5,9 +5,10 @@
  */
 import { ApiError, type Application, request } from '../../lib/api';
 import type { TicketCategory, TicketStatus } from '../../lib/tickets';
+import { uploadAll } from '../../lib/upload';
 
-export type Role = 'support' | 'underwriter' | 'collections' | 'admin';
-export const ROLES: readonly Role[] = ['support', 'underwriter', 'collections', 'admin'];
+export type Role = 'support' | 'underwriter' | 'collections' | 'admin' | 'compliance';
+export const ROLES: readonly Role[] = ['support', 'underwriter', 'collections', 'admin', 'compliance'];
 
 export type StaffMe = { id: string; email: string; fullName: string; roles: Role[]; mustChangePassword: boolean };
 export type Enrollment = { secret: string; otpauthUrl: string };
@@ -52,7 +53,9 @@ export type ReviewDetail = ReviewItem & {
 };
 export type DecisionBody = { decision: 'approve'; amountRubles: number; comment: string } | { decision: 'decline'; comment: string };
 
-export type CustomerSummary = { id: string; phoneMasked: string; fullName: string | null; createdAt: string };
+/** `deleted`: only for a deleted customer — no personal data then, held records are for compliance. */
+export type DeletedNotice = { deletedAt: string; heldUntil: string | null };
+export type CustomerSummary = { id: string; phoneMasked: string; fullName: string | null; createdAt: string; deleted?: DeletedNotice };
 export type RevealField = 'passport' | 'inn' | 'phone' | 'address' | 'email';
 export const REVEAL_FIELDS: readonly RevealField[] = ['phone', 'passport', 'inn', 'address', 'email'];
 
@@ -84,10 +87,13 @@ export type TicketMessage = {
   /** The colleague's full name on staff messages. */
   authorName?: string | null;
   staffId?: string | null;
+  attachments?: { id: string; name: string; mimeType: string; size: number }[];
 };
 export type StaffTicket = {
   id: string;
-  customerId: string;
+  /** Null for a request from the public «Не приходит SMS» form. */
+  customerId: string | null;
+  source?: 'cabinet' | 'public';
   customerPhoneMasked?: string;
   category: TicketCategory;
   subject: string;
@@ -99,10 +105,23 @@ export type StaffTicket = {
   lastMessageAt?: string;
   messagesCount?: number;
   customer?: { id: string; phoneMasked?: string } | null;
+  /** A public request: the phone and contact to call back, and the customer with that phone if any. */
+  publicRequest?: { phone: string; contact: string | null; matchedCustomerId: string | null } | null;
+  /** The last day of the answer (15 working days); late or close only while it waits for us. */
+  dueDate?: string;
+  overdue?: boolean;
+  dueSoon?: boolean;
   messages?: TicketMessage[];
 };
 export type TicketPage = { items: StaffTicket[]; nextBefore: string | null };
-export type TicketFilters = { status?: string | undefined; category?: string | undefined; assignedTo?: string | undefined; before?: string | undefined };
+export type TicketFilters = {
+  status?: string | undefined;
+  category?: string | undefined;
+  assignedTo?: string | undefined;
+  before?: string | undefined;
+  /** `due`: the earliest due date first. */
+  sort?: 'due' | undefined;
+};
 
 export type AuditRecord = {
   id: string;
@@ -144,6 +163,51 @@ export type DeletionRequest = {
   comment: string | null;
   ticketId: string;
   debtCheck: { clear: boolean; reasons: string[]; debtKopecks: number };
+};
+
+/** Compliance (`/api/staff/retention`, `/api/staff/deletion-acts`): deleted accounts' holds and acts. */
+export type CategoryCount = { category: string; rows: number };
+export type HoldStatus = 'awaiting_destruction' | 'held' | 'purged';
+export type RetentionHold = {
+  customerId: string;
+  deletionRequestId: string;
+  status: HoldStatus;
+  deletedAt: string;
+  destroyAfter: string;
+  destroyBy: string;
+  destroyedAt: string | null;
+  relationshipEnd: string;
+  purgeAfter: string;
+  purgedAt: string | null;
+  held: CategoryCount[] | null;
+};
+export type DeletionAct = {
+  id: string;
+  customerId: string;
+  kind: 'destruction' | 'purge';
+  performedAt: string;
+  jobId: string;
+  categories: CategoryCount[];
+  auditIds: string[];
+};
+export type HeldRecords = {
+  hold: RetentionHold;
+  applications: {
+    id: string;
+    status: string;
+    productCode: string;
+    amountRubles: number;
+    createdAt: string;
+    submittedAt: string | null;
+    decidedAt: string | null;
+    identity: { fullName: string | null; birthDate: string | null; passportMasked: string | null } | null;
+  }[];
+  loans: { id: string; number: string; status: string; productCode: string; amountKopecks: number; totalKopecks: number; contractDate: string; closedAt: string | null }[];
+  payments: { id: string; loanId: string; status: string; method: string; amountKopecks: number; createdAt: string; paidAt: string | null }[];
+  signatures: { loanId: string; signedAt: string; documentSha256: string; agreementVersion: string; phoneMasked: string | null; documentKept: boolean; purgedAt: string | null }[];
+  consents: { kind: string; documentVersion: string; applicationId: string | null; grantedAt: string; withdrawnAt: string | null }[];
+  tickets: { id: string; category: string; subject: string; status: string; createdAt: string; messages: number }[];
+  acts: DeletionAct[];
 };
 
 /** Rows of the loans workspace: the contract names the routes, not the fields; read leniently. */
@@ -215,6 +279,9 @@ export const staffApi = {
   tickets: (filters: TicketFilters) => call<TicketPage>('GET', `/api/staff/tickets${query(filters)}`),
   ticket: (ticketId: string) => call<StaffTicket>('GET', `/api/staff/tickets/${id(ticketId)}`),
   reply: (ticketId: string, body: string) => call<StaffTicket>('POST', `/api/staff/tickets/${id(ticketId)}/replies`, { body }),
+  /** Files for the member's own reply, one by one; returns those that failed. */
+  attach: (ticketId: string, messageId: string, files: readonly File[], onProgress: (done: number) => void) =>
+    uploadAll(() => `/api/staff/tickets/${id(ticketId)}/attachments?messageId=${id(messageId)}`, files, onProgress),
   /**
    * The ticket as it is after the change, with its messages. `assignedTo` is sent as a plain staff
    * id (or null to unassign) and comes back as `{id, fullName}`.
@@ -232,6 +299,10 @@ export const staffApi = {
   confirmDeletion: (requestId: string) => call<DeletionRequest>('POST', `/api/staff/deletion-requests/${id(requestId)}/confirm`, {}),
   refuseDeletion: (requestId: string, comment: string) =>
     call<DeletionRequest>('POST', `/api/staff/deletion-requests/${id(requestId)}/refuse`, { comment }),
+
+  retention: (phone?: string) => call<{ items: RetentionHold[] }>('GET', `/api/staff/retention${query({ phone })}`).then(itemsOf),
+  heldRecords: (customerId: string) => call<HeldRecords>('GET', `/api/staff/retention/${id(customerId)}`),
+  deletionActs: (customerId?: string) => call<{ items: DeletionAct[] }>('GET', `/api/staff/deletion-acts${query({ customerId })}`).then(itemsOf),
 
   audit: (filters: AuditFilters & { before?: string | number | null | undefined }) =>
     call<AuditPage>('GET', `/api/staff/audit${query(filters)}`),

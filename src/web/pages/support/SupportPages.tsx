@@ -1,12 +1,14 @@
 /**
  * `/support` and `/support/:id`, loaded on demand (a dynamic `import()` in App.tsx): the customer's
  * requests to support with their status («Новое», «В работе», «Ждёт вашего ответа», «Решено», «Закрыто»), a new request
- * (topic, subject, message), and one request's thread with the staff's replies and a box to write
- * more. Phone first, like the rest of the cabinet.
+ * (topic, subject, message, up to 3 files), and one request's thread with the staff's replies, the
+ * files, the date by which we answer, and a box to write more. `/support/sms` is the public «Не
+ * приходит SMS» page (no login). Phone first, like the rest of the cabinet.
  */
 import type { TargetedEvent } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { Alert } from '../../components/Alert';
+import { AttachmentList, FilePicker } from '../../components/Attachments';
 import { Field } from '../../components/fields';
 import { CabinetLink, Layout } from '../../components/Layout';
 import { LoadStatus } from '../../components/LoadStatus';
@@ -23,11 +25,14 @@ import {
   TICKET_CATEGORIES,
   type TicketCategory,
   categoryLabel,
+  formatDueDate,
   isTicketCategory,
   isTicketStatus,
+  waitsForUs,
 } from '../../lib/tickets';
 import { AccountDeletion } from './AccountDeletion';
-import { type SupportMessage, supportApi } from './support-api';
+import { SmsProblemPage } from './SmsProblemPage';
+import { ownLastMessage, type SupportMessage, type Ticket, supportApi } from './support-api';
 import './support.css';
 
 const loginFor = (path: string) => navigate(`/login?next=${encodeURIComponent(path)}`, { replace: true });
@@ -59,6 +64,7 @@ const useCustomerLoad = <T,>(load: () => Promise<T>, key: string) => {
 
 export const SupportPages = ({ path }: { path: string }) => {
   if (path === '/support') return <SupportList />;
+  if (path === '/support/sms') return <SmsProblemPage />;
   const id = path.slice('/support/'.length);
   return /^[0-9a-f-]{36}$/i.test(id) ? <SupportThread key={id} id={id} /> : <Missing />;
 };
@@ -72,6 +78,22 @@ const StatusBadge = ({ status }: { status: string }) =>
 
 const formatWhen = (iso: string | undefined) => (iso ? formatMoscowDateTime(iso) : '');
 
+/** «Ответим до 16 декабря включительно» (the due date is the answer's last day) while it is our turn. */
+const DueLine = ({ ticket }: { ticket: Ticket }) =>
+  ticket.dueDate && waitsForUs(ticket.status) ? (
+    <p class="muted small support-due" data-testid="support-due">
+      Ответим до {formatDueDate(ticket.dueDate)} включительно
+    </p>
+  ) : null;
+
+type FailedFile = { name: string; message: string };
+
+/** Files that did not go with the message, and why. */
+const failedFilesText = (failed: FailedFile[]) =>
+  `Сообщение отправлено, но ${failed.length === 1 ? 'файл не прикрепился' : 'файлы не прикрепились'}: ${failed
+    .map((f) => `«${f.name}» — ${f.message}`)
+    .join(' ')}`;
+
 const SupportList = () => {
   useDocumentTitle('Поддержка');
   const route = useRoute();
@@ -84,7 +106,10 @@ const SupportList = () => {
     <Layout headerActions={<CabinetLink />}>
       <div class="container narrow support-page">
         <h1 class="page-title">Поддержка</h1>
-        <p class="lead-small">Напишите нам: ответим здесь, а о готовом ответе пришлём SMS.</p>
+        <p class="lead-small">Напишите нам: ответим здесь в течение 15 рабочих дней (обычно быстрее), а о готовом ответе пришлём SMS.</p>
+        <p class="support-faq">
+          <Link href="/faq">Вопросы и ответы</Link> — возможно, ответ уже есть.
+        </p>
         <LoadStatus state={state.kind === 'missing' ? { kind: 'failed', message: 'Не найдено.' } : state} onRetry={reload} loadingText="Загружаем обращения…" />
         {state.kind === 'ready' && !showForm && (
           <button type="button" class="btn btn-primary btn-block" aria-expanded="false" onClick={() => setWriting(true)}>
@@ -106,6 +131,7 @@ const SupportList = () => {
                     <Link href={`/support/${ticket.id}`}>{ticket.subject}</Link>
                   </p>
                   <p class="muted small">{categoryLabel(ticket.category)}</p>
+                  <DueLine ticket={ticket} />
                 </li>
               ))}
             </ul>
@@ -123,9 +149,12 @@ const NewTicketForm = ({ focusOnShow, onCancel }: { focusOnShow: boolean; onCanc
   const [category, setCategory] = useState('');
   const [subject, setSubject] = useState('');
   const [message, setMessage] = useState('');
+  const [files, setFiles] = useState<File[]>([]);
   const [errors, setErrors] = useState<Errors>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [progress, setProgress] = useState<string | null>(null);
+  const [failed, setFailed] = useState<{ ticketId: string; files: FailedFile[] } | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {
@@ -149,6 +178,17 @@ const NewTicketForm = ({ focusOnShow, onCancel }: { focusOnShow: boolean; onCanc
     setBusy(true);
     try {
       const ticket = await supportApi.create({ category: category as TicketCategory, subject: subject.trim(), message: message.trim() });
+      const first = ownLastMessage(ticket);
+      if (files.length > 0 && first) {
+        setProgress(`Загружаем файлы: 0 из ${files.length}…`);
+        const notSent = await supportApi.attach(ticket.id, first.id, files, (done) => setProgress(`Загружаем файлы: ${done} из ${files.length}…`));
+        setProgress(null);
+        if (notSent.length > 0) {
+          setFailed({ ticketId: ticket.id, files: notSent });
+          setBusy(false);
+          return;
+        }
+      }
       navigate(`/support/${ticket.id}`);
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) {
@@ -230,9 +270,20 @@ const NewTicketForm = ({ focusOnShow, onCancel }: { focusOnShow: boolean; onCanc
             />
           )}
         </Field>
+        <FilePicker id="support-files" files={files} onChange={setFiles} disabled={busy || failed !== null} />
         <Alert message={formError} />
-        <button type="submit" class="btn btn-primary btn-block" disabled={busy}>
-          {busy ? 'Отправляем…' : 'Отправить'}
+        <Alert message={failed ? failedFilesText(failed.files) : null}>
+          {failed && (
+            <Link href={`/support/${failed.ticketId}`} class="btn btn-secondary btn-block">
+              Открыть обращение
+            </Link>
+          )}
+        </Alert>
+        <p class="sr-only" role="status">
+          {progress ?? ''}
+        </p>
+        <button type="submit" class="btn btn-primary btn-block" disabled={busy || failed !== null}>
+          {busy ? (progress ?? 'Отправляем…') : 'Отправить'}
         </button>
         {onCancel && (
           <button type="button" class="btn btn-secondary btn-block" onClick={onCancel} disabled={busy}>
@@ -269,6 +320,7 @@ const SupportThread = ({ id }: { id: string }) => {
               <p>
                 <StatusBadge status={ticket.status} /> <span class="muted small">{categoryLabel(ticket.category)}</span>
               </p>
+              <DueLine ticket={ticket} />
               {ticket.status === 'waiting_customer' && <p class="muted small">Мы ответили. Если ответ помог, ничего делать не нужно. Если нет — напишите ниже.</p>}
               {ticket.status === 'resolved' && <p class="muted small">Вопрос решён. Если что-то осталось, напишите ниже — вернёмся к нему.</p>}
 
@@ -310,6 +362,7 @@ const Thread = ({ messages }: { messages: SupportMessage[] }) => (
           <span class="muted"> · {formatWhen(message.createdAt)}</span>
         </p>
         <p class="support-body">{message.body}</p>
+        <AttachmentList files={message.attachments} />
       </li>
     ))}
   </ol>
@@ -317,9 +370,11 @@ const Thread = ({ messages }: { messages: SupportMessage[] }) => (
 
 const WriteMore = ({ ticketId, onSent }: { ticketId: string; onSent: () => void }) => {
   const [body, setBody] = useState('');
+  const [files, setFiles] = useState<File[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [progress, setProgress] = useState<string | null>(null);
   const submit = async (event: TargetedEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (busy) return;
@@ -332,8 +387,16 @@ const WriteMore = ({ ticketId, onSent }: { ticketId: string; onSent: () => void 
     setFormError(null);
     setBusy(true);
     try {
-      await supportApi.write(ticketId, body.trim());
+      const thread = await supportApi.write(ticketId, body.trim());
       setBody('');
+      const mine = ownLastMessage(thread);
+      if (files.length > 0 && mine) {
+        setProgress(`Загружаем файлы: 0 из ${files.length}…`);
+        const notSent = await supportApi.attach(ticketId, mine.id, files, (done) => setProgress(`Загружаем файлы: ${done} из ${files.length}…`));
+        setProgress(null);
+        setFiles([]);
+        if (notSent.length > 0) setFormError(failedFilesText(notSent));
+      }
       onSent();
     } catch (failure) {
       if (failure instanceof ApiError && failure.status === 401) loginFor(window.location.pathname);
@@ -364,9 +427,13 @@ const WriteMore = ({ ticketId, onSent }: { ticketId: string; onSent: () => void 
             />
           )}
         </Field>
+        <FilePicker id="support-more-files" files={files} onChange={setFiles} disabled={busy} />
         <Alert message={formError} />
+        <p class="sr-only" role="status">
+          {progress ?? ''}
+        </p>
         <button type="submit" class="btn btn-primary btn-block" disabled={busy}>
-          {busy ? 'Отправляем…' : 'Отправить'}
+          {busy ? (progress ?? 'Отправляем…') : 'Отправить'}
         </button>
       </form>
     </section>
