@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock, OffsetClock } from '../core/clock';
@@ -51,7 +51,9 @@ import { dataExportRoutes } from './modules/data-export/data-export.routes';
 import { createDeviceCookie } from './modules/sessions/devices';
 import { sessionRoutes } from './modules/sessions/sessions.routes';
 import type { Random } from './random';
-import { maskSecretsInUrl } from './logging';
+import { registerRequestObservability } from './http/observability';
+import type { Metrics } from './modules/metrics/metrics.service';
+import { registerMetricsRoute } from './modules/metrics/metrics.routes';
 
 export type AppDeps = {
   config: Config;
@@ -77,6 +79,8 @@ export type AppDeps = {
   sandboxEmail?: SandboxEmailProvider | null;
   /** Where the built web app lives; absent in API-only tests. */
   webRoot?: string;
+  /** Counts requests and serves GET /metrics (with METRICS_TOKEN). */
+  metrics?: Metrics | null;
 };
 
 export const DEFAULT_WEB_ROOT = resolve(import.meta.dirname, '../../dist/web');
@@ -92,6 +96,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: config.trustProxy.length ? config.trustProxy : false,
     genReqId: () => deps.random.uuid(),
     return503OnClosing: true,
+    // Errors the router raises before any route runs get the house body too (never Fastify's own).
+    frameworkErrors: (error, request, reply) => {
+      const appError =
+        error.code === 'FST_ERR_BAD_URL'
+          ? new AppError('validation_failed', 'Некорректный адрес запроса.')
+          : error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+            ? new AppError('not_found') // an over-long id names nothing
+            : new AppError('internal');
+      return (reply as FastifyReply).code(appError.status).send(appError.toBody(request.id));
+    },
   });
 
   // Only JSON bodies: a cross-site HTML form cannot produce one (CSRF), and nothing else is needed.
@@ -101,12 +115,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerSecurityHeaders(app, { https: config.secureCookies });
   registerSameOriginCheck(app, config.publicUrl.origin);
 
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
-      { method: request.method, url: maskSecretsInUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
-      'request',
-    );
-  });
+  registerRequestObservability(app, { metrics: deps.metrics ?? null });
 
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
     const appError = toAppError(error);
@@ -182,6 +191,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerAcquiringWebhook(app, paymentDeps);
   const openApi = buildOpenApi(routes, { title: 'CarCapital API', version: '0.1.0' }, { customer: cookie.name, staff: staffCookie.name });
   app.get('/api/docs', async () => openApi);
+  if (deps.metrics) registerMetricsRoute(app, { metrics: deps.metrics, token: config.metricsToken });
 
   const webRoot = deps.webRoot;
   const hasWeb = webRoot !== undefined && existsSync(join(webRoot, 'index.html'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, describeConfig, loadConfig } from './config';
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -106,5 +106,32 @@ describe('config', () => {
 
   it('treats empty strings as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' }).database.kind).toBe('pglite');
+  });
+
+  it('reads the process role: all by default, web runs no workers, worker needs them in production', () => {
+    expect(loadConfig({})).toMatchObject({ processRole: 'all', runWorkers: true });
+    expect(loadConfig({ RUN_WORKERS: 'false' })).toMatchObject({ processRole: 'all', runWorkers: false });
+    expect(loadConfig({ PROCESS_ROLE: 'web' })).toMatchObject({ processRole: 'web', runWorkers: false });
+    expect(loadConfig({ PROCESS_ROLE: 'web', RUN_WORKERS: 'true' }).runWorkers).toBe(false);
+    expect(loadConfig({ PROCESS_ROLE: 'worker' })).toMatchObject({ processRole: 'worker', runWorkers: true });
+    expect(problems({ PROCESS_ROLE: 'both' }).some((p) => p.startsWith('PROCESS_ROLE'))).toBe(true);
+    expect(problems({ NODE_ENV: 'production', PROCESS_ROLE: 'worker', RUN_WORKERS: 'false' }).some((p) => p.startsWith('RUN_WORKERS'))).toBe(true);
+    expect(problems({ NODE_ENV: 'production', PROCESS_ROLE: 'worker' }).some((p) => p.startsWith('RUN_WORKERS'))).toBe(false);
+    expect(describeConfig(loadConfig({ PROCESS_ROLE: 'worker' }))).toMatchObject({ role: 'worker', runWorkers: true, metrics: 'off' });
+  });
+
+  it('takes a metrics token of 24+ characters and never logs it', () => {
+    expect(loadConfig({}).metricsToken).toBeUndefined();
+    expect(problems({ METRICS_TOKEN: 'short' }).some((p) => p.startsWith('METRICS_TOKEN: must be at least 24'))).toBe(true);
+    const config = loadConfig({ METRICS_TOKEN: 'a'.repeat(24) });
+    expect(config.metricsToken).toBe('a'.repeat(24));
+    expect(describeConfig(config).metrics).toBe('token');
+    expect(JSON.stringify(describeConfig(config))).not.toContain('a'.repeat(24));
+  });
+
+  it('waits 10 s for a graceful stop unless told otherwise (SECURITY.md REL-3)', () => {
+    expect(loadConfig({}).shutdownTimeoutSec).toBe(10);
+    expect(loadConfig({ SHUTDOWN_TIMEOUT_SEC: '60' }).shutdownTimeoutSec).toBe(60);
+    expect(problems({ SHUTDOWN_TIMEOUT_SEC: '0' }).some((p) => p.startsWith('SHUTDOWN_TIMEOUT_SEC'))).toBe(true);
   });
 });

@@ -78,8 +78,17 @@ const EnvSchema = z
     /** JSON product catalogue and legal rule table replacing the built-in ones (checked at start). */
     CATALOGUE_FILE: z.string().min(1).optional(),
     LEGAL_RULES_FILE: z.string().min(1).optional(),
-    /** Run the job workers in this process (an HTTP-only process sets false). */
+    /** false: no job workers in an `all` process (tests, tools); HTTP-only processes use PROCESS_ROLE=web. */
     RUN_WORKERS: booleanFlag.default(true),
+    /**
+     * What this process does: `all` (HTTP + job workers, `npm start`), `web` (HTTP only; enqueues
+     * jobs, runs none) or `worker` (job workers + cron; listens on PORT for ops routes only).
+     */
+    PROCESS_ROLE: z.enum(['all', 'web', 'worker']).default('all'),
+    /** Bearer token for GET /metrics; unset = /metrics answers 404 (nothing exposed). */
+    METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+    /** On SIGTERM: how long to wait for requests and running jobs before exiting anyway (code 1); SECURITY.md REL-3: 10 s. */
+    SHUTDOWN_TIMEOUT_SEC: positiveInt.max(600).default(10),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production') {
@@ -112,6 +121,9 @@ const EnvSchema = z
         ctx.addIssue({ code: 'custom', path: ['CRASHPOINTS'], message: 'crash points are for tests only' });
       if (!env.PUBLIC_URL)
         ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'required in production' });
+      // A worker that runs no workers would sit idle while jobs pile up.
+      if (env.PROCESS_ROLE === 'worker' && !env.RUN_WORKERS)
+        ctx.addIssue({ code: 'custom', path: ['RUN_WORKERS'], message: 'PROCESS_ROLE=worker runs the job workers; RUN_WORKERS=false contradicts it' });
     }
     if (env.ACQUIRING_PROVIDER === 'yookassa' && (!env.YOOKASSA_SHOP_ID || !env.YOOKASSA_SHOP_SECRET_KEY))
       ctx.addIssue({ code: 'custom', path: ['YOOKASSA_SHOP_SECRET_KEY'], message: 'YOOKASSA_SHOP_ID and YOOKASSA_SHOP_SECRET_KEY are required when ACQUIRING_PROVIDER=yookassa' });
@@ -175,7 +187,13 @@ export type Config = {
   jobsMaintenanceSec: number;
   jobExpireSec: number;
   crashpoints: string[];
+  /** all: HTTP + workers; web: HTTP only; worker: workers + cron, HTTP for ops routes only. */
+  processRole: 'all' | 'web' | 'worker';
+  /** Job workers poll in this process: never for `web`; RUN_WORKERS=false turns them off (tests). */
   runWorkers: boolean;
+  /** GET /metrics is served only with this bearer token; undefined = 404. */
+  metricsToken: string | undefined;
+  shutdownTimeoutSec: number;
   /** Dev-only tools (the sandbox SMS page) are on outside production with the sandbox provider. */
   devToolsEnabled: boolean;
 };
@@ -257,7 +275,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     jobsMaintenanceSec: env.JOBS_MAINTENANCE_SEC,
     jobExpireSec: env.JOB_EXPIRE_SEC,
     crashpoints: env.CRASHPOINTS.split(',').map((s) => s.trim()).filter(Boolean),
-    runWorkers: env.RUN_WORKERS,
+    processRole: env.PROCESS_ROLE,
+    runWorkers: env.PROCESS_ROLE !== 'web' && env.RUN_WORKERS,
+    metricsToken: env.METRICS_TOKEN,
+    shutdownTimeoutSec: env.SHUTDOWN_TIMEOUT_SEC,
     devToolsEnabled: env.NODE_ENV !== 'production' && env.SMS_PROVIDER === 'sandbox',
   });
 }
@@ -271,7 +292,9 @@ export function describeConfig(config: Config): Record<string, unknown> {
     database: config.database.kind,
     sms: config.sms.provider,
     email: config.email.provider,
+    role: config.processRole,
     runWorkers: config.runWorkers,
+    metrics: config.metricsToken ? 'token' : 'off',
     devTools: config.devToolsEnabled,
   };
 }

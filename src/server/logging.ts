@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import pino, { type Logger } from 'pino';
 
 /**
@@ -18,6 +19,13 @@ export const REDACT_PATHS = [
   'token',
 ];
 
+/** The job a log line was written for: set by the job queue around each handler run. */
+const jobContext = new AsyncLocalStorage<{ queue: string; jobId: string }>();
+
+export function withJobContext<T>(context: { queue: string; jobId: string }, run: () => Promise<T>): Promise<T> {
+  return jobContext.run(context, run);
+}
+
 export function createLogger(options: { level: string; pretty?: boolean; destination?: pino.DestinationStream }): Logger {
   return pino(
     {
@@ -25,6 +33,9 @@ export function createLogger(options: { level: string; pretty?: boolean; destina
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
+      // Handlers log through the process logger; inside a job run each line gets its queue and
+      // job id, as request lines get their requestId, so an operator can follow one job.
+      mixin: () => jobContext.getStore() ?? {},
     },
     options.destination,
   );

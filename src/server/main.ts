@@ -1,11 +1,15 @@
-import { ConfigError, describeConfig, loadConfig } from './config';
+import { ConfigError, describeConfig, loadConfig, type Config } from './config';
 import { createLogger } from './logging';
 import { PricingConfigError } from './modules/pricing/pricing.service';
 import { startSystem, type System } from './system';
 
-/** Process entry: config → database → migrations → workers + HTTP; graceful stop on SIGTERM/SIGINT. */
+/**
+ * Process entry: config → database → migrations → workers + HTTP; graceful stop on SIGTERM/SIGINT.
+ * PROCESS_ROLE picks what runs: `all` (default), `web` (HTTP, no job workers) or `worker` (job
+ * workers + cron, and an HTTP listener for /api/health, /api/ready and /metrics only).
+ */
 
-let config;
+let config: Config;
 try {
   config = loadConfig();
 } catch (error) {
@@ -34,14 +38,17 @@ let stopping = false;
 async function stop(signal: string) {
   if (stopping) return;
   stopping = true;
-  logger.info({ signal }, 'stopping: draining requests and jobs');
+  logger.info({ signal, role: config.processRole }, 'stopping: draining requests and jobs');
+  // A job still running then is left to pg-boss: it expires (JOB_EXPIRE_SEC) and another worker
+  // retries it; handlers are idempotent.
   const timer = setTimeout(() => {
-    logger.error('did not stop within 15 s; exiting');
+    logger.error({ timeoutSec: config.shutdownTimeoutSec }, 'did not stop in time; exiting');
     process.exit(1);
-  }, 15_000);
+  }, config.shutdownTimeoutSec * 1000);
   timer.unref();
   try {
     await system.close();
+    logger.info({ signal }, 'stopped');
     process.exit(0);
   } catch (error) {
     logger.error({ err: error }, 'error while stopping');

@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createOffsetClock, systemClock, type Clock } from '../core/clock';
-import { buildApp, DEFAULT_WEB_ROOT } from './app';
+import { buildApp, DEFAULT_WEB_ROOT, type AppDeps } from './app';
 import type { Config } from './config';
 import { deriveKeys, randomToken } from './crypto';
 import { openPGlite, openPostgres, type Database } from './db/database';
 import { migrate } from './db/migrate';
 import { createJobQueue, type JobQueue } from './jobs/queue';
+import { buildOpsApp } from './modules/health/ops-app';
+import { createMetrics, type Metrics } from './modules/metrics/metrics.service';
 import { createLogger } from './logging';
 import { createSmsDeliveryHandler, SMS_QUEUE } from './modules/notifications/sms-outbox';
 import { createEmailDeliveryHandler, EMAIL_QUEUE } from './modules/notifications/email-outbox';
@@ -70,6 +72,8 @@ export type System = {
   /** The sandbox email provider when it is the one in use (tests read and break it). */
   sandboxEmail: SandboxEmailProvider | null;
   logger: Logger;
+  /** Counters, histograms and scrape-time gauges behind GET /metrics. */
+  metrics: Metrics;
   close: () => Promise<void>;
 };
 
@@ -129,6 +133,8 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
     sandboxSms = createSandboxSmsProvider({ db: database.db, clock, keys, random });
     sms = sandboxSms;
   }
+  const metrics = createMetrics({ db: database.db, role: config.processRole });
+  sms = metrics.countSms(sms);
   let sandboxEmail: SandboxEmailProvider | null = null;
   let email: EmailProvider;
   if (overrides.email) email = overrides.email;
@@ -175,13 +181,21 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
     }
   };
 
-  const jobs = createJobQueue(database, logger, { maintenanceIntervalSec: config.jobsMaintenanceSec });
+  const jobs = createJobQueue(database, logger, {
+    maintenanceIntervalSec: config.jobsMaintenanceSec,
+    // HTTP-only processes enqueue; the workers run maintenance and cron.
+    supervise: config.processRole !== 'web',
+    onSettled: (event) => metrics.jobSettled(event),
+  });
   jobs.define({
     name: SMS_QUEUE,
     handler: createSmsDeliveryHandler({ db: database.db, clock, keys, sms, logger }),
     retryLimit: 5,
     retryDelaySec: 5,
     pollingIntervalSec: 0.5,
+    // A login code held by a killed worker is retried by another within a minute, not pg-boss's
+    // default 15 (a send is bounded by the provider timeout, far below this).
+    expireInSeconds: config.jobExpireSec,
   });
   // Mail relays greylist for minutes: more and longer retries than SMS.
   jobs.define({ name: EMAIL_QUEUE, handler: createEmailDeliveryHandler({ db: database.db, clock, keys, email, logger }), retryLimit: 8, retryDelaySec: 30, pollingIntervalSec: 1 });
@@ -239,7 +253,7 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
   jobs.define({ name: SANDBOX_NOTIFY_QUEUE, handler: (data) => sandboxAcquiring.deliver(data), retryLimit: 10, retryDelaySec: 2, pollingIntervalSec: 0.5, expireInSeconds: config.jobExpireSec });
   await jobs.start({ runWorkers: config.runWorkers });
 
-  const app = await buildApp({
+  const appDeps: AppDeps = {
     config,
     db: database.db,
     clock,
@@ -257,11 +271,23 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
     sandboxAcquiring: acquiring === sandboxAcquiring ? sandboxAcquiring : null,
     crashpoint,
     webRoot: 'webRoot' in overrides ? overrides.webRoot : DEFAULT_WEB_ROOT,
-  });
+    metrics,
+  };
+  // A worker listens for the probes and /metrics only; `all` and `web` serve the whole app.
+  const app =
+    config.processRole === 'worker'
+      ? await buildOpsApp({ config, db: database.db, logger, random, metrics })
+      : await buildApp(appDeps);
   await app.ready();
+  // The sandbox acquirer's notifications reach the webhook through the whole HTTP stack, as a real
+  // one's; a worker, which has no webhook route, builds the full app for that alone (never listened).
+  const webhookApp =
+    config.processRole === 'worker' && acquiring === sandboxAcquiring ? await buildApp({ ...appDeps, webRoot: undefined, metrics: null }) : app;
+  if (webhookApp !== app) await webhookApp.ready();
   catalogue.start();
-  // The sandbox acquirer's notifications reach the webhook through the whole HTTP stack, as a real one's.
-  sandboxAcquiring.setDelivery(async (request) => (await app.inject({ method: 'POST', url: request.url, headers: request.headers, payload: request.body })).statusCode);
+  sandboxAcquiring.setDelivery(
+    async (request) => (await webhookApp.inject({ method: 'POST', url: request.url, headers: request.headers, payload: request.body })).statusCode,
+  );
 
   return {
     app,
@@ -280,10 +306,18 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
     sandboxSms,
     sandboxEmail,
     logger,
+    metrics,
+    /**
+     * Graceful stop, at once on both sides: HTTP stops accepting and finishes the requests in flight
+     * (new ones on open connections get 503), and the job loops take no new job and finish the ones
+     * running. Then the queue stops, then the database closes.
+     */
     close: async () => {
       await catalogue.stop();
-      await app.close();
+      await Promise.all([app.close(), jobs.stopWorkers()]);
+      if (webhookApp !== app) await webhookApp.close();
       await jobs.stop();
+      metrics.stop();
       if (ownsDatabase) await database.close();
     },
   };

@@ -30,15 +30,30 @@ export function buildOpenApi(
     if (route.body) {
       operation.requestBody = { required: true, content: { 'application/json': { schema: toSchema(route.body, 'input') } } };
     }
-    if (route.query) {
-      const schema = toSchema(route.query, 'input') as { properties?: Record<string, unknown>; required?: string[] };
-      operation.parameters = Object.entries(schema.properties ?? {}).map(([name, s]) => ({
-        name,
-        in: 'query',
-        required: schema.required?.includes(name) ?? false,
-        schema: s,
-      }));
+    if (route.rawBody) {
+      operation.requestBody = { required: true, content: { [route.rawBody]: { schema: { type: 'string', format: 'binary' } } } };
     }
+    // Path parameters are plain strings to the router; each handler decides what a well-formed one is.
+    const parameters: Record<string, unknown>[] = [...route.url.matchAll(/:(\w+)/g)].map(([, name]) => ({
+      name,
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
+    if (route.query) {
+      const schema = toSchema(route.query, 'input') as { properties?: Record<string, unknown>; required?: string[]; additionalProperties?: unknown };
+      parameters.push(
+        ...Object.entries(schema.properties ?? {}).map(([name, s]) => ({
+          name,
+          in: 'query',
+          required: schema.required?.includes(name) ?? false,
+          schema: s,
+        })),
+      );
+      // OpenAPI cannot say "no other query parameters"; our query schemas are strict (unknown → 400).
+      if (schema.additionalProperties === false) operation['x-strict-query'] = true;
+    }
+    if (parameters.length) operation.parameters = parameters;
     paths[path] = { ...(paths[path] ?? {}), [route.method.toLowerCase()]: operation };
   }
   return {

@@ -36,6 +36,12 @@ export type RouteSpec<TBody = unknown, TQuery = unknown> = {
   tag: string;
   auth: RouteAuth;
   body?: z.ZodType<TBody>;
+  /**
+   * A body that is not JSON but raw bytes of this media type (a file upload); read by the route's
+   * own content-type parser. Only for the OpenAPI description: the request body is then described
+   * as binary, so clients (and the security sweep) know what to send.
+   */
+  rawBody?: 'application/octet-stream';
   query?: z.ZodType<TQuery>;
   /** Status → body schema (null: no body). The first 2xx entry is the success reply. */
   responses: Record<number, z.ZodType | null>;
@@ -52,7 +58,8 @@ export function defineRoute<TBody = undefined, TQuery = undefined>(spec: RouteSp
 
 /** Turns zod issues into `{ field: 'Russian message' }` for the form that sent them. */
 export function validationError(error: z.ZodError): AppError {
-  const fields: Record<string, string> = {};
+  // No prototype: a field named `__proto__` (an attacker's unknown key) is reported like any other.
+  const fields: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const issue of error.issues) {
     const key = issue.path.length ? issue.path.join('.') : '_';
     if (fields[key]) continue;
@@ -83,6 +90,10 @@ export type Authenticators = {
   staff: (request: FastifyRequest, roles: readonly StaffRole[]) => Promise<StaffActor>;
 };
 
+/** Path parameters that name a row (`:id`, `:loanId`…): every row id is a uuid. */
+const ID_PARAM = /^(id|\w+Id)$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export function registerRoutes(app: FastifyInstance, routes: AnyRouteSpec[], authenticate: Authenticators) {
   for (const route of routes) {
     const successStatus = Number(Object.keys(route.responses).find((s) => Number(s) >= 200 && Number(s) < 300) ?? 200);
@@ -93,6 +104,11 @@ export function registerRoutes(app: FastifyInstance, routes: AnyRouteSpec[], aut
       handler: async (request, reply) => {
         const actor = route.auth === 'customer' ? await authenticate.customer(request) : (undefined as unknown as Actor);
         const staff = typeof route.auth === 'object' ? await authenticate.staff(request, route.auth.staff) : (undefined as unknown as StaffActor);
+        // An id that is not a uuid names nothing: 404 here, before a service hands it to the
+        // database (which refuses the cast: a 500). Found by the security sweep.
+        for (const [name, value] of Object.entries((request.params ?? {}) as Record<string, string>)) {
+          if (ID_PARAM.test(name) && !UUID.test(value)) throw new AppError('not_found');
+        }
         const body = route.body ? parseInput(route.body, request.body) : undefined;
         const query = route.query ? parseInput(route.query, request.query) : undefined;
         const result = await route.handler({ request, reply, body, query, actor, staff });

@@ -6,7 +6,13 @@ import { ErrorReply } from '../auth/auth.schemas';
 import type { Clock } from '../../../core/clock';
 import { history, historyCsv, historyPdf, HISTORY_TYPES } from './history.service';
 
-const DateField = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'Дата — в формате ГГГГ-ММ-ДД.' });
+const DATE_ERROR = 'Дата — в формате ГГГГ-ММ-ДД.';
+/** A real calendar day (not 2026-02-30, not year 0000: the database would refuse either with a 500). */
+const isCalendarDay = (text: string) => {
+  const date = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text) && date.getUTCFullYear() >= 1900;
+};
+const DateField = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: DATE_ERROR }).refine(isCalendarDay, { error: DATE_ERROR });
 const Filters = {
   type: z.enum(HISTORY_TYPES, { error: 'Неизвестный тип операции.' }).optional(),
   from: DateField.optional(),

@@ -2,13 +2,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openPostgres, type Database } from '../../db/database';
 import { SANDBOX_NOTIFY_QUEUE } from '../../providers/acquiring/sandbox';
 import { activeLoan } from '../../testing/applicant';
+import { payOnAcquirerPage, payUntilAcknowledged, type PaymentAck } from '../../testing/borrower-http';
+import { useCleanup } from '../../testing/cleanup';
 import { startPrivatePostgres, type PrivatePostgres } from '../../testing/private-postgres';
-import { httpClient, startServerProcess, type ServerProcess } from '../../testing/server-process';
+import { httpClient, logSummary, startServerProcess, type ServerProcess } from '../../testing/server-process';
 import { createTestSystem, testConfig, type TestSystem } from '../../testing/test-system';
+import { pause, until } from '../../testing/wait';
 import { accounts, balance, ledgerProblems } from '../ledger/ledger.service';
 
 /**
@@ -24,18 +27,7 @@ const MIN_PAYMENTS = 20;
 const MAX_PAYMENTS = 150;
 const LANES = 2;
 
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, condition: () => boolean, timeoutMs: number, aborted: () => boolean = () => false) {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (aborted()) throw new Error(`aborted while waiting for ${what}`);
-    if (performance.now() > deadline) throw new Error(`timed out (${timeoutMs} ms) waiting for ${what}`);
-    await pause(20);
-  }
-}
-
-type Ack = { key: string; paymentId: string; amountKopecks: number; confirmationUrl: string; attempts: number };
+type Ack = PaymentAck;
 type RestartReport = {
   mode: 'fast' | 'immediate';
   stopMs: number;
@@ -53,30 +45,18 @@ type RestartReport = {
 describe('payments across PostgreSQL restarts (private cluster, real server process)', () => {
   it('fast and immediate restarts in the middle of a payment stream: each acknowledged payment counts exactly once', async () => {
     // Undone in reverse order, once: at the end of the body, or when the test times out.
-    const cleanups: (() => Promise<void> | void)[] = [];
-    const cleanUp = async () => {
-      const problems: unknown[] = [];
-      for (const cleanup of cleanups.splice(0).reverse()) {
-        try {
-          await cleanup();
-        } catch (error) {
-          problems.push(error);
-        }
-      }
-      if (problems.length) console.warn('cleanup problems:', problems);
-    };
-    onTestFinished(cleanUp);
+    const cleanup = useCleanup();
     const dataDir = mkdtempSync(join(tmpdir(), 'cc-pay-restart-'));
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    cleanup.add(() => rmSync(dataDir, { recursive: true, force: true }));
     try {
       const pgCluster: PrivatePostgres = await startPrivatePostgres();
-      cleanups.push(() => pgCluster.stop());
+      cleanup.add(() => pgCluster.stop());
       const database: Database = await openPostgres(pgCluster.url, { max: 5 });
-      cleanups.push(() => database.close());
+      cleanup.add(() => database.close());
       // The queues' expiry is fixed when a queue is first created: this system creates them.
       const jobEnv = { JOB_EXPIRE_SEC: '2', JOBS_MAINTENANCE_SEC: '1' };
       const system: TestSystem = await createTestSystem({ database, env: { ...jobEnv, DATA_DIR: join(dataDir, 'in-process') } });
-      cleanups.push(() => system.close());
+      cleanup.add(() => system.close());
       const db = system.database.db;
       const { loanId, phone } = await activeLoan(system);
 
@@ -87,7 +67,7 @@ describe('payments across PostgreSQL restarts (private cluster, real server proc
         DATA_DIR: join(dataDir, 'server'),
         ...jobEnv,
       });
-      cleanups.push(() => child.stop());
+      cleanup.add(() => child.stop());
       const client = httpClient(child.url);
       await client.login(phone);
       const failure = (message: string) => {
@@ -99,7 +79,7 @@ describe('payments across PostgreSQL restarts (private cluster, real server proc
       // The server process must survive the database going away: its death ends the test at once.
       let died: string | null = null;
       let stopping = false;
-      cleanups.push(() => {
+      cleanup.add(() => {
         stopping = true;
       });
       void child.exited.then(({ code, signal }) => {
@@ -116,76 +96,12 @@ describe('payments across PostgreSQL restarts (private cluster, real server proc
       let started = 0;
       let restartsDone = false;
 
-      /** POST …/payments with one key until 201: network errors, 5xx and 409 in_flight are retried. */
-      async function pay(amountKopecks: number): Promise<Ack> {
-        const key = crypto.randomUUID();
-        const deadline = performance.now() + 75_000;
-        for (let attempt = 1; ; attempt += 1) {
-          if (isAborted()) throw new Error('aborted');
-          if (performance.now() > deadline) throw failure(`payment with key ${key} not acknowledged within 75 s (${attempt - 1} attempts)`);
-          let reply: Awaited<ReturnType<typeof client.post>>;
-          try {
-            reply = await client.post(`/api/loans/${loanId}/payments`, { amountKopecks }, { 'idempotency-key': key });
-          } catch (error) {
-            note(`pay: network error (${(error as Error).message})`);
-            failures += 1;
-            await pause(100);
-            continue;
-          }
-          const code = (reply.body?.error as { code?: string } | undefined)?.code;
-          note(`pay: ${reply.status}${code ? ` ${code}` : ''}`);
-          if (reply.status === 201) {
-            const body = reply.body!;
-            if (typeof body.confirmationUrl !== 'string') throw failure(`payment ${String(body.paymentId)} acknowledged without a page: ${JSON.stringify(body)}`);
-            return { key, paymentId: String(body.paymentId), amountKopecks, confirmationUrl: body.confirmationUrl, attempts: attempt };
-          }
-          if (reply.status >= 500 || (reply.status === 409 && code === 'in_flight')) {
-            failures += 1;
-            // An intent whose claim could not be released holds the key for up to 30 s.
-            await pause(reply.status === 409 ? 500 : 100);
-            continue;
-          }
-          throw failure(`payment with key ${key}: unexpected ${reply.status} ${JSON.stringify(reply.body)}`);
-        }
-      }
-
-      /** The borrower pays on the sandbox acquirer's page (retried until it answers). */
-      async function payOnPage(ack: Ack): Promise<void> {
-        const path = new URL(ack.confirmationUrl).pathname;
-        const providerPaymentId = path.split('/').at(-1)!;
-        const deadline = performance.now() + 60_000;
-        for (;;) {
-          if (isAborted()) throw new Error('aborted');
-          if (performance.now() > deadline) throw failure(`the acquirer page of payment ${ack.paymentId} did not answer within 60 s`);
-          let status: number;
-          try {
-            const response = await fetch(`${child.url}${path}`, {
-              method: 'POST',
-              headers: { 'content-type': 'application/x-www-form-urlencoded' },
-              body: 'outcome=succeeded',
-            });
-            await response.text();
-            status = response.status;
-          } catch (error) {
-            note(`page: network error (${(error as Error).message})`);
-            failures += 1;
-            await pause(100);
-            continue;
-          }
-          note(`page: ${status}`);
-          if (status === 200) return;
-          if (status === 404) {
-            // A reply lost after the commit: the page no longer offers a pending payment.
-            const row = await db.selectFrom('sandbox_acquiring_payments').select('status').where('id', '=', providerPaymentId).executeTakeFirst().catch(() => undefined);
-            if (row?.status === 'succeeded') return;
-            if (row) throw failure(`acquirer page of ${ack.paymentId}: 404 with the payment ${row.status}`);
-          } else if (status < 500) {
-            throw failure(`acquirer page of ${ack.paymentId}: unexpected ${status}`);
-          }
-          failures += 1;
-          await pause(100);
-        }
-      }
+      // POST …/payments with one key until 201, then «Оплатить» on the acquirer's page: both retried.
+      const retry = { note, onRetry: () => void (failures += 1), aborted: isAborted, fail: failure };
+      const pay = (amountKopecks: number): Promise<Ack> => payUntilAcknowledged(client, loanId, amountKopecks, retry);
+      const acquirerStatus = async (id: string) =>
+        (await db.selectFrom('sandbox_acquiring_payments').select('status').where('id', '=', id).executeTakeFirst())?.status;
+      const payOnPage = (ack: Ack) => payOnAcquirerPage(() => child.url, ack, acquirerStatus, retry);
 
       async function lane() {
         while (!isAborted() && (!restartsDone || started < MIN_PAYMENTS) && started < MAX_PAYMENTS) {
@@ -208,7 +124,8 @@ describe('payments across PostgreSQL restarts (private cluster, real server proc
           await pause(25);
         }
       }
-      const health = async () => (await fetch(`${child.url}/api/health`)).status;
+      // Readiness, not liveness: /api/health stays 200 while the database is down (issue 9).
+      const health = async () => (await fetch(`${child.url}/api/ready`)).status;
       const loanView = async () => (await client.get(`/api/loans/${loanId}`)).status;
 
       async function restartDuringPayments(mode: 'fast' | 'immediate'): Promise<RestartReport> {
@@ -237,7 +154,7 @@ describe('payments across PostgreSQL restarts (private cluster, real server proc
           },
         });
         const up = performance.now();
-        const [health2xxMs, api2xxMs] = await Promise.all([first2xx('GET /api/health', health, up), first2xx(`GET /api/loans/${loanId}`, loanView, up)]);
+        const [health2xxMs, api2xxMs] = await Promise.all([first2xx('GET /api/ready', health, up), first2xx(`GET /api/loans/${loanId}`, loanView, up)]);
         return {
           mode,
           stopMs: Math.round(timing.stoppedMs),
@@ -336,20 +253,6 @@ describe('payments across PostgreSQL restarts (private cluster, real server proc
       const notifyJobs = await sql<{ state: string; n: number }>`
         SELECT state::text AS state, COUNT(*)::int8 AS n FROM pgboss.job WHERE name = ${SANDBOX_NOTIFY_QUEUE} GROUP BY state ORDER BY state
       `.execute(db);
-      // The server's error log, grouped: what the restarts cost it.
-      const serverErrors = new Map<string, number>();
-      for (const line of child.output().split('\n')) {
-        let entry: { level?: number; msg?: string; err?: { message?: string } };
-        try {
-          entry = JSON.parse(line) as typeof entry;
-        } catch {
-          if (line.trim()) serverErrors.set(`(not JSON) ${line.slice(0, 120)}`, (serverErrors.get(`(not JSON) ${line.slice(0, 120)}`) ?? 0) + 1);
-          continue;
-        }
-        if ((entry.level ?? 0) < 40) continue;
-        const what = `${entry.level! >= 50 ? 'error' : 'warn'}: ${entry.msg ?? '?'}: ${(entry.err?.message ?? '').replace(/\d+/g, 'N').slice(0, 100)}`;
-        serverErrors.set(what, (serverErrors.get(what) ?? 0) + 1);
-      }
       console.log(
         [
           `payments across restarts: ${acks.length} payments acknowledged and credited once; stream ${Math.round(streamMs)} ms, credited ${Math.round(settleMs)} ms after it` +
@@ -363,14 +266,14 @@ describe('payments across PostgreSQL restarts (private cluster, real server proc
           `  payments needing retries: ${acks.filter((a) => a.attempts > 1).length} (most attempts ${Math.max(...acks.map((a) => a.attempts))})`,
           `  notification jobs: ${notifyJobs.rows.map((r) => `${r.state} ×${r.n}`).join(', ')}`,
           '  server log (warn and above):',
-          ...[...serverErrors].sort(([a], [b]) => a.localeCompare(b)).map(([what, n]) => `    ${what} ×${n}`),
+          ...logSummary(child.output()).map((line) => `    ${line}`),
         ].join('\n'),
       );
       expect(restarts.map((r) => r.mode)).toEqual(['fast', 'immediate']);
       // Both restarts really happened in the middle of the stream: a payment request failed while down.
       expect(restarts.map((r) => r.paymentFailedWhileDown)).toEqual([true, true]);
     } finally {
-      await cleanUp();
+      await cleanup.run();
     }
   }, 180_000);
 });

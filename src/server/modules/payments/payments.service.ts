@@ -158,6 +158,8 @@ export async function initiatePayment(deps: PaymentDeps, actor: Actor, loanId: s
   const claimed = (await attempt()) ?? (await attempt());
   if (!claimed) throw new AppError('in_flight');
   if (!claimed.mustCreate) return view(claimed.row);
+  // The intent is committed, the acquirer not yet asked: the same key (or the reconciliation) asks it.
+  deps.crashpoint?.('payment.before_acquirer_create');
   return view(await createAtAcquirer(deps, claimed.row));
 }
 
@@ -223,6 +225,9 @@ export async function getPayment(deps: PaymentDeps, actor: Actor, id: string): P
 }
 
 export async function listLoanPayments(deps: PaymentDeps, actor: Actor, loanId: string): Promise<PaymentView[]> {
+  // Someone else's loan (or none) is not found, not a loan without payments (WEB-6: 404).
+  const loan = await deps.db.selectFrom('loans').select('id').where('id', '=', loanId).where('customer_id', '=', actor.customerId).executeTakeFirst();
+  if (!loan) throw new AppError('not_found', 'Займ не найден.');
   const rows = await deps.db
     .selectFrom('payments')
     .selectAll()
@@ -359,6 +364,8 @@ export async function handleNotification(deps: PaymentDeps, request: Notificatio
     }
     await settle(deps, trx, payment, acquired);
   });
+  // Credited but not yet answered 200: the acquirer sends the notification again, and its event id is known.
+  deps.crashpoint?.('payment.notification_after_commit');
   return true;
 }
 

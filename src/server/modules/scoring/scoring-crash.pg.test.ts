@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { personalInnWithCheckDigits } from '../../../core/questionnaire';
 import { createTestDatabase, dropTestDatabases } from '../../testing/test-database';
 import { httpClient, startServerProcess } from '../../testing/server-process';
+import { waitFor } from '../../testing/wait';
 
 /**
  * REL-1 for scoring: the server process is SIGKILLed at a crash point inside the scoring job, then
@@ -26,16 +27,6 @@ const questionnaire = {
   email: 'oleg@example.ru',
   employment: { type: 'employed', employer: 'АО «Завод»', monthlyIncome: 90_000 },
 };
-
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined>, timeoutMs = 45_000): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe('a scoring job interrupted by a server kill completes after restart, exactly once', () => {
   it.each(['scoring.before_commit', 'scoring.after_commit'])('killed at %s', async (crashpoint) => {

@@ -42,6 +42,7 @@ export async function registerSupportUploads(app: FastifyInstance, deps: support
       tag: 'support',
       summary: UPLOAD_SUMMARY,
       auth: 'customer',
+      rawBody: 'application/octet-stream',
       query: AttachmentQuery,
       responses: { 201: AttachmentReply, 400: ErrorReply, 401: ErrorReply, 404: ErrorReply, 409: ErrorReply, 413: ErrorReply, 415: ErrorReply },
       handler: ({ actor, request, query }) =>
@@ -53,6 +54,7 @@ export async function registerSupportUploads(app: FastifyInstance, deps: support
       tag: 'staff',
       summary: `${UPLOAD_SUMMARY}; audited`,
       auth: SUPPORT_ROLES,
+      rawBody: 'application/octet-stream',
       query: AttachmentQuery,
       responses: { 201: AttachmentReply, 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply, 413: ErrorReply, 415: ErrorReply },
       handler: ({ staff, request, query }) =>

@@ -38,13 +38,16 @@ export type SandboxAcquiring = AcquiringProvider & {
   setDelivery: (delivery: SandboxNotificationDelivery) => void;
 };
 
+/** Page ids are uuids; anything else names no payment (and would make the database refuse the cast). */
+const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+
 export function createSandboxAcquiring(deps: { db: Kysely<DB>; clock: Clock; jobs: JobQueue; control: SandboxControl; secret: Buffer; publicUrl: URL }): SandboxAcquiring {
   let created = 0;
   let delivery: SandboxNotificationDelivery | null = null;
   const db = deps.db;
   const sign = (body: string, atSec: number) => `t=${atSec},v1=${createHmac('sha256', deps.secret).update(`${atSec}.${body}`).digest('hex')}`;
   const find = (id: string) =>
-    /^[0-9a-f-]{36}$/i.test(id) ? db.selectFrom('sandbox_acquiring_payments').selectAll().where('id', '=', id).executeTakeFirst() : Promise.resolve(undefined);
+    isUuid(id) ? db.selectFrom('sandbox_acquiring_payments').selectAll().where('id', '=', id).executeTakeFirst() : Promise.resolve(undefined);
   const toPayment = (row: NonNullable<Awaited<ReturnType<typeof find>>>): AcquiringPayment => ({
     providerPaymentId: row.id,
     status: row.status,
@@ -115,6 +118,7 @@ export function createSandboxAcquiring(deps: { db: Kysely<DB>; clock: Clock; job
       return row ? { amountKopecks: row.amount_kopecks, description: row.description, method: row.method, status: row.status, returnUrl: row.return_url } : null;
     },
     async completeOnPage(id, outcome) {
+      if (!isUuid(id)) return null;
       return db.transaction().execute(async (trx) => {
         const now = deps.clock.now();
         const row = await trx

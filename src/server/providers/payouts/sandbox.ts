@@ -100,7 +100,7 @@ export function createSandboxPayouts(deps: {
     if (deps.control.failure === 'error') throw new ProviderError('payouts-sandbox', 'HTTP 503');
   };
   const findBinding = (id: string) =>
-    /^[0-9a-f-]{36}$/i.test(id) ? db.selectFrom('sandbox_card_bindings').selectAll().where('id', '=', id).executeTakeFirst() : Promise.resolve(undefined);
+    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) ? db.selectFrom('sandbox_card_bindings').selectAll().where('id', '=', id).executeTakeFirst() : Promise.resolve(undefined);
 
   return {
     name: 'payouts-sandbox',
