@@ -8,17 +8,37 @@ export type BusinessDate = string;
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DAY_MS = 86_400_000;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * The UTC midnight of a real calendar day (years 0100…9999, as Date.UTC reads them), or NaN.
+ * Checked by arithmetic, without building Date objects: the accrual and the loan view call this
+ * for every day they walk through (a year-long loan: hundreds of times per request).
+ */
+function utcMidnight(value: string): number {
+  const m = DATE_RE.exec(value);
+  if (!m) return Number.NaN;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  if (year < 100 || month < 1 || month > 12 || day < 1) return Number.NaN;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!)) return Number.NaN;
+  return Date.UTC(year, month - 1, day);
+}
 
 export function isBusinessDate(value: string): value is BusinessDate {
-  const m = DATE_RE.exec(value);
-  if (!m) return false;
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return d.toISOString().slice(0, 10) === value;
+  return !Number.isNaN(utcMidnight(value));
+}
+
+function toUtcMs(date: BusinessDate): number {
+  const ms = utcMidnight(date);
+  if (Number.isNaN(ms)) throw new RangeError(`not a date: ${date}`);
+  return ms;
 }
 
 function toUtc(date: BusinessDate): Date {
-  if (!isBusinessDate(date)) throw new RangeError(`not a date: ${date}`);
-  return new Date(`${date}T00:00:00Z`);
+  return new Date(toUtcMs(date));
 }
 
 function fromUtc(date: Date): BusinessDate {
@@ -38,7 +58,7 @@ export function moscowDate(instant: Date): BusinessDate {
 }
 
 export function addDays(date: BusinessDate, days: number): BusinessDate {
-  return fromUtc(new Date(toUtc(date).getTime() + days * DAY_MS));
+  return fromUtc(new Date(toUtcMs(date) + days * DAY_MS));
 }
 
 /** Same day of a later month; the 31st becomes the month's last day where there is none. */
@@ -51,7 +71,7 @@ export function addMonths(date: BusinessDate, months: number): BusinessDate {
 }
 
 export function daysBetween(from: BusinessDate, to: BusinessDate): number {
-  return Math.round((toUtc(to).getTime() - toUtc(from).getTime()) / DAY_MS);
+  return Math.round((toUtcMs(to) - toUtcMs(from)) / DAY_MS);
 }
 
 const longFormat = new Intl.DateTimeFormat('ru-RU', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });

@@ -92,23 +92,37 @@ export function loadPricing(options: { catalogueFile?: string | undefined; legal
   };
 }
 
-export function productsWithRanges(pricing: Pricing) {
+type PskRanges = { seq: number; date: BusinessDate; rules: LegalRules; products: readonly Product[]; ranges: Record<string, { minPercent: number; maxPercent: number }> };
+const rangesByPricing = new WeakMap<Pricing, PskRanges>();
+
+/**
+ * The catalogue in force and each product's ПСК range today. A range prices every term at the
+ * smallest and the largest amount (about 200 quotes for the built-in catalogue, ~10 ms), and the
+ * landing page asks for it on every visit: computed once per catalogue version, rule table and day.
+ */
+function catalogueWithRanges(pricing: Pricing): PskRanges {
   const date = pricing.today();
-  return pricing.products.map((product) => ({
+  const { seq, products } = pricing.catalogue.current();
+  const cached = rangesByPricing.get(pricing);
+  if (cached && cached.seq === seq && cached.date === date && cached.rules === pricing.rules) return cached;
+  const ranges = Object.fromEntries(products.map((p) => [p.code, pskRange(p, pricing.rules, date)]));
+  const fresh = { seq, date, rules: pricing.rules, products, ranges };
+  rangesByPricing.set(pricing, fresh);
+  return fresh;
+}
+
+export function productsWithRanges(pricing: Pricing) {
+  const { products, ranges } = catalogueWithRanges(pricing);
+  return products.map((product) => ({
     ...product,
     rate: { ...product.rate, percent: product.rate.ppm / 10_000 },
-    pskRange: pskRange(product, pricing.rules, date),
+    pskRange: ranges[product.code]!,
   }));
 }
 
 export function pricingForBrowser(pricing: Pricing) {
-  const date = pricing.today();
-  return {
-    today: date,
-    products: pricing.products,
-    rules: pricing.rules,
-    pskRanges: Object.fromEntries(pricing.products.map((p) => [p.code, pskRange(p, pricing.rules, date)])),
-  };
+  const { date, products, rules, ranges } = catalogueWithRanges(pricing);
+  return { today: date, products, rules, pskRanges: ranges };
 }
 
 /**
