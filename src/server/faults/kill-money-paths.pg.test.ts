@@ -82,17 +82,30 @@ describe('kill -9 on the money paths (two webs, two workers, one PostgreSQL)', (
         rearmed += 1;
         return [rng.pick(CRASHPOINTS[role])];
       };
-      async function run(slot: string, role: Role, crashpoints: string[]): Promise<Incarnation> {
-        const incarnation = await fleet.start(slot, role, { crashpoints });
-        void incarnation.process.exited.then(() => {
-          if (!supervising) return;
-          replacements.push(
-            (async () => {
-              await pause(rng.int(0, 300));
-              if (supervising) await run(slot, role, armFor(role));
-            })(),
-          );
-        });
+      const replace = (slot: string, role: Role) => {
+        if (!supervising) return;
+        replacements.push(
+          (async () => {
+            await pause(rng.int(0, 300));
+            if (supervising) await run(slot, role, armFor(role));
+          })(),
+        );
+      };
+      /** Crash points reached while a replacement was still starting (a worker takes a pending job before its port answers). */
+      const firedWhileStarting: string[] = [];
+      async function run(slot: string, role: Role, crashpoints: string[]): Promise<Incarnation | null> {
+        let incarnation: Incarnation;
+        try {
+          incarnation = await fleet.start(slot, role, { crashpoints });
+        } catch (error) {
+          // An armed process that SIGKILLed itself before answering: a crash like any other, replaced.
+          const reached = /"crashpoint":"([^"]+)"/.exec(String(error))?.[1];
+          if (!crashpoints.length || !/exited during start/.test(String(error))) throw error;
+          firedWhileStarting.push(reached ?? crashpoints.join('|'));
+          replace(slot, role);
+          return null;
+        }
+        void incarnation.process.exited.then(() => replace(slot, role));
         return incarnation;
       }
       cleanup.add(async () => {
@@ -296,7 +309,7 @@ describe('kill -9 on the money paths (two webs, two workers, one PostgreSQL)', (
       const incarnations = fleet.all();
       const ends = incarnations.filter((i) => i.end).map((i) => i.end!);
       expect(ends.filter((e) => e.cause === 'died')).toEqual([]);
-      const fired = ends.filter((e) => e.cause === 'crashpoint').map((e) => e.crashpoint!);
+      const fired = [...ends.filter((e) => e.cause === 'crashpoint').map((e) => e.crashpoint!), ...firedWhileStarting];
       // At least the first web and worker points: the first payment and the first payout reach them.
       expect(fired.filter((point) => CRASHPOINTS.web.includes(point)).length).toBeGreaterThanOrEqual(1);
       expect(fired.filter((point) => CRASHPOINTS.worker.includes(point)).length).toBeGreaterThanOrEqual(1);
