@@ -324,7 +324,9 @@ export function startServer(port: number, env: Record<string, string>): ServerHa
   });
 
   // `node --import tsx` (not the tsx CLI) so the child PID is the server process itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER_ENTRY], {
+  // BENCH_SERVER_NODE_ARGS: flags Node refuses in NODE_OPTIONS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+  const extraArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...extraArgs, '--import', 'tsx', SERVER_ENTRY], {
     cwd: REPO_ROOT,
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],

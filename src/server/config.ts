@@ -23,6 +23,8 @@ const EnvSchema = z
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string')
       .optional(),
     DATABASE_POOL_MAX: positiveInt.default(10),
+    /** Named (prepared) statements on PostgreSQL; off behind a pooler in transaction mode that lacks them. */
+    DATABASE_PREPARED_STATEMENTS: booleanFlag.default(true),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** 32+ random bytes (hex or base64); derives the OTP pepper and the field-encryption key. */
     APP_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -148,7 +150,7 @@ export type Config = {
   /** `https:` public URL → Secure, `__Host-` cookies and HSTS matter to the browser. */
   secureCookies: boolean;
   dataDir: string;
-  database: { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string; poolMax: number };
+  database: { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string; poolMax: number; preparedStatements: boolean };
   logLevel: string;
   appSecret: string | undefined;
   trustProxy: string[];
@@ -222,7 +224,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     secureCookies: publicUrl.protocol === 'https:',
     dataDir: env.DATA_DIR,
     database: env.DATABASE_URL
-      ? { kind: 'postgres' as const, url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX }
+      ? { kind: 'postgres' as const, url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX, preparedStatements: env.DATABASE_PREPARED_STATEMENTS }
       : { kind: 'pglite' as const, dataDir: env.DATA_DIR },
     logLevel: env.LOG_LEVEL,
     appSecret: env.APP_SECRET,

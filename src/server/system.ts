@@ -90,7 +90,7 @@ export type SystemOverrides = {
 };
 
 export async function openDatabase(config: Config): Promise<Database> {
-  if (config.database.kind === 'postgres') return openPostgres(config.database.url, { max: config.database.poolMax });
+  if (config.database.kind === 'postgres') return openPostgres(config.database.url, { max: config.database.poolMax, preparedStatements: config.database.preparedStatements });
   mkdirSync(config.database.dataDir, { recursive: true });
   return openPGlite(join(config.database.dataDir, 'pglite'));
 }

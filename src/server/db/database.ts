@@ -33,7 +33,62 @@ function parseInt8(value: string): number {
   return parsed;
 }
 
-export async function openPostgres(connectionString: string, options: { max?: number } = {}): Promise<Database> {
+/** Distinct statements a process prepares at most (each is kept on every connection it ran on). */
+export const PREPARED_STATEMENT_LIMIT = 1_000;
+
+/**
+ * Names the application's statements so each pooled connection parses and plans one of them once,
+ * not on every execution: planning is most of what the database spends on the short reads every
+ * request makes (the dashboard's two queries: ~0.5 ms of 0.6 ms). Only parameterised single
+ * statements as Kysely sends them (text plus a values array, no callback); scripts and the job
+ * queue's own calls pass through. At most `limit` distinct texts (queries with IN lists of varying
+ * length would otherwise grow it without end); beyond that, unnamed as before. A statement whose
+ * result columns changed under it (a migration by another process) is retried once unnamed and
+ * never named again (inside a transaction the retry fails too, as the transaction is already aborted).
+ */
+export function createStatementNamer(limit = PREPARED_STATEMENT_LIMIT) {
+  const names = new Map<string, string>();
+  const refused = new Set<string>();
+  let issued = 0;
+  return {
+    nameFor(text: string): string | null {
+      const known = names.get(text);
+      if (known !== undefined) return known;
+      if (names.size >= limit || refused.has(text) || !/^\s*(select|insert|update|delete|with)\b/i.test(text)) return null;
+      const name = `cc${(issued += 1)}`;
+      names.set(text, name);
+      return name;
+    },
+    refuse(text: string) {
+      refused.add(text);
+      names.delete(text);
+    },
+    get size() {
+      return names.size;
+    },
+  };
+}
+
+type QueryFn = (...args: unknown[]) => Promise<unknown>;
+
+function namePreparedStatements(client: pg.PoolClient, namer: ReturnType<typeof createStatementNamer>) {
+  const query = client.query.bind(client) as unknown as QueryFn;
+  (client as unknown as { query: QueryFn }).query = async (...args: unknown[]) => {
+    const [text, values] = args;
+    const name = args.length === 2 && typeof text === 'string' && Array.isArray(values) ? namer.nameFor(text) : null;
+    if (!name) return query(...args);
+    try {
+      return await query({ name, text, values });
+    } catch (error) {
+      // 0A000 "cached plan must not change result type": the table changed since it was prepared here.
+      if ((error as { code?: string }).code !== '0A000') throw error;
+      namer.refuse(text as string);
+      return query(text, values);
+    }
+  };
+}
+
+export async function openPostgres(connectionString: string, options: { max?: number; preparedStatements?: boolean } = {}): Promise<Database> {
   const pool = new pg.Pool({
     connectionString,
     max: options.max ?? 10,
@@ -46,7 +101,11 @@ export async function openPostgres(connectionString: string, options: { max?: nu
   pool.on('error', () => undefined);
   // A checked-out client whose server goes away (a restart) must not crash the process either; the
   // query fails, the pool drops the client on release.
-  pool.on('connect', (client) => client.on('error', () => undefined));
+  const namer = options.preparedStatements === false ? null : createStatementNamer();
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+    if (namer) namePreparedStatements(client, namer);
+  });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
     kind: 'postgres',

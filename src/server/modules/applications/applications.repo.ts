@@ -67,6 +67,19 @@ export async function insertConsents(trx: Transaction<DB>, rows: Insertable<Cons
   if (rows.length) await trx.insertInto('consents').values(rows).execute();
 }
 
+export type ConsentRow = Awaited<ReturnType<typeof consentsForApplication>>[number];
+
+/** The consents of several applications in one query (the application list). */
+export async function consentsForApplications(executor: Executor, applicationIds: string[]) {
+  if (applicationIds.length === 0) return [];
+  return executor
+    .selectFrom('consents')
+    .select(['application_id', 'kind', 'document_version', 'granted_at', 'withdrawn_at'])
+    .where('application_id', 'in', applicationIds)
+    .orderBy('granted_at')
+    .execute();
+}
+
 export async function consentsForApplication(executor: Executor, applicationId: string) {
   return executor
     .selectFrom('consents')

@@ -144,8 +144,12 @@ export type ApplicationView = {
   pricing: ReturnType<typeof applicationPricingView>;
 };
 
-async function view(deps: ApplicationDeps, row: repo.ApplicationRow): Promise<ApplicationView> {
-  const questionnaire = readQuestionnaire(deps.keys, row);
+/**
+ * `listed`: the application as the list shows it — consents read by the caller for all at once, and
+ * the questionnaire neither decrypted nor sent (only a draft's missing fields are worked out).
+ */
+async function view(deps: ApplicationDeps, row: repo.ApplicationRow, listed?: { consents: repo.ConsentRow[] }): Promise<ApplicationView> {
+  const questionnaire = listed && row.status !== 'draft' ? {} : readQuestionnaire(deps.keys, row);
   // Once submitted, the identity documents are shown masked (full view needs a step-up later).
   const shown: PartialQuestionnaire =
     row.status === 'draft'
@@ -163,7 +167,7 @@ async function view(deps: ApplicationDeps, row: repo.ApplicationRow): Promise<Ap
             : {}),
           ...(questionnaire.inn ? { inn: maskInn(questionnaire.inn) } : {}),
         };
-  const consents = await repo.consentsForApplication(deps.db, row.id);
+  const consents = listed?.consents ?? (await repo.consentsForApplication(deps.db, row.id));
   let offer: ApplicationView['offer'] = null;
   if (row.status === 'approved' && row.offer_amount_rubles !== null && row.offer_term !== null) {
     const quote = quoteOrNull(deps.pricing, {
@@ -183,7 +187,7 @@ async function view(deps: ApplicationDeps, row: repo.ApplicationRow): Promise<Ap
     createdAt: row.created_at.toISOString(),
     submittedAt: row.submitted_at?.toISOString() ?? null,
     decidedAt: row.decided_at?.toISOString() ?? null,
-    questionnaire: shown,
+    questionnaire: listed ? {} : shown,
     missing: row.status === 'draft' ? missingFields(questionnaire) : [],
     consents: consents
       .filter((c) => c.withdrawn_at === null)
@@ -288,7 +292,8 @@ export async function getApplication(deps: ApplicationDeps, actor: Actor, id: st
 /** The list leaves the questionnaire out: a list has no business carrying passports around. */
 export async function listApplications(deps: ApplicationDeps, actor: Actor): Promise<ApplicationView[]> {
   const rows = await repo.listOwnApplications(deps.db, actor.customerId);
-  return Promise.all(rows.map(async (row) => ({ ...(await view(deps, row)), questionnaire: {} })));
+  const consents = await repo.consentsForApplications(deps.db, rows.map((row) => row.id));
+  return Promise.all(rows.map((row) => view(deps, row, { consents: consents.filter((c) => c.application_id === row.id) })));
 }
 
 export async function updateApplication(

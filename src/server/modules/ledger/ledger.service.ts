@@ -34,6 +34,10 @@ export class LedgerError extends Error {
   }
 }
 
+/** A loan's receivable account ids built in SQL from a loan id column, as `accounts` builds them: reads that join a loan's balances to its row. */
+export const loanAccountIdSql = (loanIdColumn: string, part: 'principal' | 'interest' | 'penalty') =>
+  sql<string>`'loan:' || ${sql.ref(loanIdColumn)} || ${':' + part}`;
+
 /** The lender's and the loan's accounts, named the same way everywhere. */
 export const accounts = {
   loanPrincipal: (loanId: string): AccountSpec => ({ id: `loan:${loanId}:principal`, kind: 'loan_principal', ownerId: loanId, normalSide: 'debit' }),

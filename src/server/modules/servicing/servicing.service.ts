@@ -41,30 +41,6 @@ export async function ledgerDebt(db: Kysely<DB> | Transaction<DB>, loanId: strin
   return { principalKopecks: of(ids.principal), interestKopecks: of(ids.interest), penaltyKopecks: of(ids.penalty), overpaymentKopecks: of(ids.overpayment) };
 }
 
-/**
- * The receivables of several loans of one customer and the customer's held overpayment, in one query:
- * the loan list reads them all at once instead of one query per loan.
- */
-export async function ledgerDebts(db: Kysely<DB> | Transaction<DB>, loanIds: string[], customerId: string): Promise<Map<string, LedgerDebt & { overpaymentKopecks: number }>> {
-  if (loanIds.length === 0) return new Map();
-  const overpaymentId = accounts.customerOverpayment(customerId).id;
-  const ids = loanIds.flatMap((id) => [accounts.loanPrincipal(id).id, accounts.loanInterest(id).id, accounts.loanPenalty(id).id]);
-  const rows = await db.selectFrom('ledger_accounts').select(['id', 'balance_kopecks']).where('id', 'in', [...ids, overpaymentId]).execute();
-  const balances = new Map(rows.map((row) => [row.id, row.balance_kopecks]));
-  const of = (id: string) => balances.get(id) ?? 0;
-  return new Map(
-    loanIds.map((id) => [
-      id,
-      {
-        principalKopecks: of(accounts.loanPrincipal(id).id),
-        interestKopecks: of(accounts.loanInterest(id).id),
-        penaltyKopecks: of(accounts.loanPenalty(id).id),
-        overpaymentKopecks: of(overpaymentId),
-      },
-    ]),
-  );
-}
-
 const stateOf = (loan: LoanRow, principalKopecks: number): AccrualState => ({
   principalKopecks,
   interestFrom: loan.interest_from ?? loan.contract_date,
@@ -156,7 +132,7 @@ export type ServicingView = {
 
 /**
  * What is owed on `today`, with the days the job has not posted yet, and where it can go from here.
- * `balances`: the loan's ledger balances when the caller has read them already (`ledgerDebts`).
+ * `balances`: the loan's ledger balances when the caller has read them already (the loan list reads them with the loans).
  */
 export async function servicingView(
   db: Kysely<DB>,
