@@ -89,6 +89,8 @@ const EnvSchema = z
     PROCESS_ROLE: z.enum(['all', 'web', 'worker']).default('all'),
     /** Bearer token for GET /metrics; unset = /metrics answers 404 (nothing exposed). */
     METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+    /** Payments and applications by status are counted over whole tables: at most once per this many seconds per process. */
+    METRICS_TABLE_COUNT_SEC: z.coerce.number().int().min(0).default(30),
     /** On SIGTERM: how long to wait for requests and running jobs before exiting anyway (code 1); SECURITY.md REL-3: 10 s. */
     SHUTDOWN_TIMEOUT_SEC: positiveInt.max(600).default(10),
   })
@@ -195,6 +197,7 @@ export type Config = {
   runWorkers: boolean;
   /** GET /metrics is served only with this bearer token; undefined = 404. */
   metricsToken: string | undefined;
+  metricsTableCountMs: number;
   shutdownTimeoutSec: number;
   /** Dev-only tools (the sandbox SMS page) are on outside production with the sandbox provider. */
   devToolsEnabled: boolean;
@@ -280,6 +283,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     processRole: env.PROCESS_ROLE,
     runWorkers: env.PROCESS_ROLE !== 'web' && env.RUN_WORKERS,
     metricsToken: env.METRICS_TOKEN,
+    metricsTableCountMs: env.METRICS_TABLE_COUNT_SEC * 1000,
     shutdownTimeoutSec: env.SHUTDOWN_TIMEOUT_SEC,
     devToolsEnabled: env.NODE_ENV !== 'production' && env.SMS_PROVIDER === 'sandbox',
   });

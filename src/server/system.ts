@@ -133,7 +133,7 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
     sandboxSms = createSandboxSmsProvider({ db: database.db, clock, keys, random });
     sms = sandboxSms;
   }
-  const metrics = createMetrics({ db: database.db, role: config.processRole });
+  const metrics = createMetrics({ db: database.db, role: config.processRole, tableCountTtlMs: config.metricsTableCountMs });
   sms = metrics.countSms(sms);
   let sandboxEmail: SandboxEmailProvider | null = null;
   let email: EmailProvider;

@@ -97,7 +97,7 @@ describe('/metrics without a token configured', () => {
 });
 
 describe('/metrics with METRICS_TOKEN', () => {
-  const system = useTestSystem({ env: { METRICS_TOKEN: TOKEN } });
+  const system = useTestSystem({ env: { METRICS_TOKEN: TOKEN, METRICS_TABLE_COUNT_SEC: '0' } });
 
   it('refuses a missing, wrong or malformed token with 401', async () => {
     for (const headers of [{}, bearer('wrong-token-0123456789abcdefgh'), bearer(`${TOKEN}x`), bearer(TOKEN.slice(0, -1)), { authorization: TOKEN }, { authorization: `Basic ${TOKEN}` }]) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Registry } from './metrics.registry';
+import { cachedCollector, Registry, type Collector } from './metrics.registry';
 
 describe('the Prometheus registry (text format 0.0.4)', () => {
   it('renders counters with sorted-independent label sets, HELP and TYPE lines', async () => {
@@ -58,5 +58,32 @@ describe('the Prometheus registry (text format 0.0.4)', () => {
     registry.counter('ok_total', 'x');
     expect(() => registry.counter('ok_total', 'x')).toThrow(/twice/);
     expect(() => registry.counter('bad-name', 'x')).toThrow(/invalid/);
+  });
+
+  it('a cached collector reads again only after its time to live, shares a reading in flight and keeps no failure', async () => {
+    let reads = 0;
+    let fail = false;
+    const counting: Collector = {
+      name: 'counting',
+      collect: async () => {
+        reads += 1;
+        if (fail) throw new Error('database down');
+        return [{ name: 'demo_rows', help: 'Rows.', samples: [{ labels: {}, value: reads }] }];
+      },
+    };
+    let now = 0;
+    const cached = cachedCollector(counting, 30_000, () => now);
+    const value = async () => (await cached.collect())[0]!.samples[0]!.value;
+    expect(await Promise.all([value(), value()])).toEqual([1, 1]);
+    now = 29_999;
+    expect(await value()).toBe(1);
+    now = 30_000;
+    expect(await value()).toBe(2);
+    fail = true;
+    now = 60_000;
+    await expect(cached.collect()).rejects.toThrow('database down');
+    fail = false;
+    expect(await value()).toBe(4); // the failure was not kept: read again at once
+    expect(reads).toBe(4);
   });
 });

@@ -24,6 +24,29 @@ export type GaugeReading = { name: string; help: string; type?: 'gauge' | 'count
 /** Runs at scrape time; a failure is reported as `carcapital_collector_up{collector} 0`. */
 export type Collector = { name: string; collect: () => Promise<GaugeReading[]> };
 
+/**
+ * A collector whose reading is reused for `ttlMs`: a count over a whole table is not redone on every
+ * scrape of every process. Scrapes meanwhile share the one in flight; a failed reading is not kept.
+ */
+export function cachedCollector(collector: Collector, ttlMs: number, now: () => number = () => performance.now()): Collector {
+  let last: { at: number; reading: Promise<GaugeReading[]> } | null = null;
+  return {
+    name: collector.name,
+    collect: () => {
+      const at = now();
+      if (!last || at - last.at >= ttlMs) {
+        const reading = collector.collect();
+        const entry = { at, reading };
+        last = entry;
+        reading.catch(() => {
+          if (last === entry) last = null;
+        });
+      }
+      return last.reading;
+    },
+  };
+}
+
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
 const keyOf = (labels: Labels) =>

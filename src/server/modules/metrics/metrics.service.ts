@@ -2,7 +2,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { sql, type Kysely } from 'kysely';
 import type { DB, ApplicationStatus, PaymentStatus } from '../../db/schema';
 import type { SmsProvider } from '../../providers/sms/port';
-import { Registry, type Collector, type GaugeReading } from './metrics.registry';
+import { cachedCollector, Registry, type Collector, type GaugeReading } from './metrics.registry';
 
 /**
  * What CarCapital tells Prometheus. Live counters (HTTP requests, job outcomes, SMS sends) count
@@ -33,7 +33,8 @@ export type Metrics = {
   stop: () => void;
 };
 
-export function createMetrics(deps: { db: Kysely<DB>; role: string }): Metrics {
+/** `tableCountTtlMs`: payments and applications are counted over whole tables (hundreds of thousands of rows at a lender's size), at most this often. */
+export function createMetrics(deps: { db: Kysely<DB>; role: string; tableCountTtlMs: number }): Metrics {
   const registry = new Registry();
   const httpTotal = registry.counter('carcapital_http_requests_total', 'HTTP requests answered, by method, route pattern and status.');
   const httpDuration = registry.histogram('carcapital_http_request_duration_seconds', 'HTTP request duration in seconds, by method and route pattern.', HTTP_BUCKETS);
@@ -47,20 +48,20 @@ export function createMetrics(deps: { db: Kysely<DB>; role: string }): Metrics {
 
   registry.collector(processCollector(deps.role, loopDelay));
   registry.collector(queueDepthCollector(deps.db));
-  registry.collector(groupCountCollector(deps.db, {
+  registry.collector(cachedCollector(groupCountCollector(deps.db, {
     name: 'carcapital_payments',
     help: 'Repayments by status (all time), from the payments table.',
     table: 'payments',
     label: 'status',
     values: PAYMENT_STATUSES,
-  }));
-  registry.collector(groupCountCollector(deps.db, {
+  }), deps.tableCountTtlMs));
+  registry.collector(cachedCollector(groupCountCollector(deps.db, {
     name: 'carcapital_applications',
     help: 'Loan applications by status (all time): the decision outcomes are approved, declined, manual_review; signed were approved and signed.',
     table: 'applications',
     label: 'status',
     values: APPLICATION_STATUSES,
-  }));
+  }), deps.tableCountTtlMs));
 
   return {
     registry,
