@@ -30,6 +30,22 @@ describe('config', () => {
     expect(config.database).toMatchObject({ kind: 'postgres', url: 'postgres://u@db:5432/cc' });
   });
 
+  it('reads the field-encryption keyring from PII_FIELD_KEYS and names each bad item', () => {
+    const second = 'b'.repeat(32);
+    const third = 'c'.repeat(40);
+    expect(loadConfig({}).fieldSecrets).toEqual([]);
+    expect(loadConfig({ PII_FIELD_KEYS: ` 3:${third}, 2:${second} ` }).fieldSecrets).toEqual([
+      { id: 3, secret: third },
+      { id: 2, secret: second },
+    ]);
+    const list = (value: string) => problems({ PII_FIELD_KEYS: value }).filter((p) => p.startsWith('PII_FIELD_KEYS'));
+    expect(list(`1:${second}`)).toHaveLength(1);
+    expect(list(`x:${second}`)).toHaveLength(1);
+    expect(list(second)).toHaveLength(1);
+    expect(list('2:short')[0]).toMatch(/32/);
+    expect(list(`2:${second},2:${third}`)[0]).toMatch(/twice/);
+  });
+
   it('uses secure cookies behind an https public URL', () => {
     expect(loadConfig({ PUBLIC_URL: 'https://lk.carcapital.ru' }).secureCookies).toBe(true);
   });

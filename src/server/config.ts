@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { FieldSecret } from './crypto';
 
 /**
  * The one reader of `process.env`. Parsed once at start; a wrong value stops the process with a
@@ -28,6 +29,30 @@ const EnvSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** 32+ random bytes (hex or base64); derives the OTP pepper and the field-encryption key. */
     APP_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    /**
+     * Field-encryption keyring for rotation: `id:secret` items, comma-separated, id 2–255, secret 32+
+     * characters; the first seals new data, all (and APP_SECRET's key 1) open what they sealed.
+     */
+    PII_FIELD_KEYS: z
+      .string()
+      .default('')
+      .transform((raw, ctx) => {
+        const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+        const keys: FieldSecret[] = [];
+        for (const item of items) {
+          const colon = item.indexOf(':');
+          const id = Number(item.slice(0, colon));
+          const secret = item.slice(colon + 1);
+          if (colon < 1 || !Number.isInteger(id) || id < 2 || id > 255) {
+            ctx.addIssue({ code: 'custom', message: 'each item is id:secret with an id from 2 to 255 (1 is APP_SECRET\u2019s key)' });
+          } else if (secret.length < 32) {
+            ctx.addIssue({ code: 'custom', message: `key ${id}: the secret must be at least 32 characters` });
+          } else if (keys.some((k) => k.id === id)) {
+            ctx.addIssue({ code: 'custom', message: `key ${id} is listed twice` });
+          } else keys.push({ id, secret });
+        }
+        return keys;
+      }),
     /** Trust X-Forwarded-For only from these proxies (comma-separated IPs/CIDRs); empty = none. */
     TRUST_PROXY: z.string().default(''),
     SMS_PROVIDER: z.enum(['sandbox', 'smsru']).default('sandbox'),
@@ -155,6 +180,8 @@ export type Config = {
   database: { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string; poolMax: number; preparedStatements: boolean };
   logLevel: string;
   appSecret: string | undefined;
+  /** Field-encryption keys beyond APP_SECRET's (rotation); the first seals. */
+  fieldSecrets: FieldSecret[];
   trustProxy: string[];
   sms:
     | { provider: 'sandbox' }
@@ -231,6 +258,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       : { kind: 'pglite' as const, dataDir: env.DATA_DIR },
     logLevel: env.LOG_LEVEL,
     appSecret: env.APP_SECRET,
+    fieldSecrets: env.PII_FIELD_KEYS,
     trustProxy: env.TRUST_PROXY.split(',')
       .map((s) => s.trim())
       .filter(Boolean),

@@ -3,24 +3,57 @@ import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, ran
 /**
  * Secrets derived from the one APP_SECRET: separate keys per purpose (HKDF), so a leak of one
  * derived key says nothing about the others.
+ *
+ * The field key has a keyring for rotation: key 1 is derived from APP_SECRET; further keys come from
+ * their own secrets (`PII_FIELD_KEYS`), the first of which seals from then on. Every ciphertext names
+ * its key by id, so data sealed under any key in the ring still opens.
  */
 export type Keys = {
   otpPepper: Buffer;
+  /** The key new data is sealed with, and its id. */
   fieldKey: Buffer;
   fieldKeyId: number;
+  /** Every field key that can open data, by id (the current one included). */
+  fieldKeys: ReadonlyMap<number, Buffer>;
   /** HMAC key for lookup hashes of personal data (passport, ИНН). */
   lookupKey: Buffer;
 };
 
-export function deriveKeys(appSecret: string): Keys {
-  const ikm = Buffer.from(appSecret, 'utf8');
-  const derive = (info: string) => Buffer.from(hkdfSync('sha256', ikm, Buffer.alloc(0), info, 32));
+/** A field-encryption secret of the keyring: id 2–255 (1 is APP_SECRET's). */
+export type FieldSecret = { id: number; secret: string };
+
+const hkdf = (secret: string, info: string) => Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'utf8'), Buffer.alloc(0), info, 32));
+
+export function deriveKeys(appSecret: string, fieldSecrets: readonly FieldSecret[] = []): Keys {
+  const fieldKeys = new Map<number, Buffer>([[1, hkdf(appSecret, 'carcapital/field-key/v1')]]);
+  for (const { id, secret } of fieldSecrets) {
+    if (!Number.isInteger(id) || id < 2 || id > 255 || fieldKeys.has(id)) throw new Error(`field key id ${id}: must be 2–255 and unique`);
+    fieldKeys.set(id, hkdf(secret, `carcapital/field-key/v${id}`));
+  }
+  const fieldKeyId = fieldSecrets[0]?.id ?? 1;
   return {
-    otpPepper: derive('carcapital/otp-pepper/v1'),
-    fieldKey: derive('carcapital/field-key/v1'),
-    fieldKeyId: 1,
-    lookupKey: derive('carcapital/lookup-hash/v1'),
+    otpPepper: hkdf(appSecret, 'carcapital/otp-pepper/v1'),
+    fieldKey: fieldKeys.get(fieldKeyId)!,
+    fieldKeyId,
+    fieldKeys,
+    lookupKey: hkdf(appSecret, 'carcapital/lookup-hash/v1'),
   };
+}
+
+/** The id of the field key a ciphertext was sealed with. */
+export const sealedKeyId = (sealed: Uint8Array): number => sealed[1] ?? 0;
+
+/** Seals with the current field key. */
+export function sealWith(keys: Keys, plaintext: string, aad: string): Buffer {
+  return seal(keys.fieldKey, keys.fieldKeyId, plaintext, aad);
+}
+
+/** Opens with whichever key of the ring sealed it; a key no longer in the ring is a clear error. */
+export function openWith(keys: Keys, sealed: Uint8Array, aad: string): string {
+  const id = sealedKeyId(sealed);
+  const key = keys.fieldKeys.get(id);
+  if (!key) throw new Error(`sealed with field key ${id}, which is not configured (PII_FIELD_KEYS)`);
+  return open(key, Buffer.from(sealed), aad);
 }
 
 export function randomToken(bytes = 32): string {

@@ -1,4 +1,4 @@
-import { hmacSha256, open, seal, type Keys } from './crypto';
+import { hmacSha256, openWith, sealWith, type Keys } from './crypto';
 
 /**
  * Personal data at rest: each field sealed on its own (AES-256-GCM), bound to table, column and row,
@@ -6,11 +6,11 @@ import { hmacSha256, open, seal, type Keys } from './crypto';
  */
 
 export function sealField(keys: Keys, where: { table: string; column: string; rowId: string }, value: string): Buffer {
-  return seal(keys.fieldKey, keys.fieldKeyId, value, `${where.table}.${where.column}:${where.rowId}`);
+  return sealWith(keys, value, `${where.table}.${where.column}:${where.rowId}`);
 }
 
 export function openField(keys: Keys, where: { table: string; column: string; rowId: string }, sealed: Uint8Array): string {
-  return open(keys.fieldKey, Buffer.from(sealed), `${where.table}.${where.column}:${where.rowId}`);
+  return openWith(keys, sealed, `${where.table}.${where.column}:${where.rowId}`);
 }
 
 /** Keyed hash for finding the same passport or ИНН again without storing it in clear. */

@@ -122,7 +122,7 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
   const catalogue = createCatalogueSync({ db: database.db, clock, logger, pricing });
   await catalogue.load();
 
-  const keys = deriveKeys(resolveAppSecret(config));
+  const keys = deriveKeys(resolveAppSecret(config), config.fieldSecrets);
   let sandboxSms: SandboxSmsProvider | null = null;
   let sms: SmsProvider;
   if (overrides.sms) {

@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../../../core/clock';
-import { open, seal, type Keys } from '../../crypto';
+import { openWith, sealWith, type Keys } from '../../crypto';
 import type { DB } from '../../db/schema';
 import type { JobQueue } from '../../jobs/queue';
 import type { Random } from '../../random';
@@ -40,7 +40,7 @@ export async function queueEmail(
     .insertInto('email_outbox')
     .values({
       id,
-      message_ciphertext: seal(deps.keys.fieldKey, deps.keys.fieldKeyId, JSON.stringify(body), aadFor(id)),
+      message_ciphertext: sealWith(deps.keys, JSON.stringify(body), aadFor(id)),
       kind: message.kind,
       created_at: deps.clock.now(),
     })
@@ -67,7 +67,7 @@ export function createEmailDeliveryHandler(deps: {
     const outboxId = String(data.outboxId);
     const row = await deps.db.selectFrom('email_outbox').selectAll().where('id', '=', outboxId).executeTakeFirst();
     if (!row || row.delivered_at || row.failed_at) return;
-    const message = JSON.parse(open(deps.keys.fieldKey, Buffer.from(row.message_ciphertext), aadFor(row.id))) as OutgoingEmail;
+    const message = JSON.parse(openWith(deps.keys, row.message_ciphertext, aadFor(row.id))) as OutgoingEmail;
     try {
       const result = await deps.email.send({ ...message, idempotencyKey: row.id });
       await deps.db

@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../../../core/clock';
 import { maskPhone } from '../../../core/phone';
-import { open, seal, type Keys } from '../../crypto';
+import { openWith, sealWith, type Keys } from '../../crypto';
 import type { DB } from '../../db/schema';
 import type { JobQueue } from '../../jobs/queue';
 import type { Random } from '../../random';
@@ -38,7 +38,7 @@ export async function queueSms(
     .values({
       id,
       to_phone: message.to,
-      text_ciphertext: seal(deps.keys.fieldKey, deps.keys.fieldKeyId, message.text, aadFor(id)),
+      text_ciphertext: sealWith(deps.keys, message.text, aadFor(id)),
       kind: message.kind,
       created_at: deps.clock.now(),
     })
@@ -58,7 +58,7 @@ export function createSmsDeliveryHandler(deps: {
     const outboxId = String(data.outboxId);
     const row = await deps.db.selectFrom('sms_outbox').selectAll().where('id', '=', outboxId).executeTakeFirst();
     if (!row || row.delivered_at || row.failed_at) return;
-    const text = open(deps.keys.fieldKey, Buffer.from(row.text_ciphertext), aadFor(row.id));
+    const text = openWith(deps.keys, row.text_ciphertext, aadFor(row.id));
     try {
       const result = await deps.sms.send({ to: row.to_phone, text, idempotencyKey: row.id });
       await deps.db

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../../core/clock';
-import { open, seal, type Keys } from '../../crypto';
+import { openWith, sealWith, type Keys } from '../../crypto';
 import type { DB } from '../../db/schema';
 import type { Random } from '../../random';
 import { EmailDeliveryError, type EmailProvider } from './port';
@@ -40,7 +40,7 @@ export function createSandboxEmailProvider(deps: { db: Kysely<DB>; clock: Clock;
         .values({
           id,
           idempotency_key: message.idempotencyKey,
-          message_ciphertext: seal(deps.keys.fieldKey, deps.keys.fieldKeyId, body, aadFor(id)),
+          message_ciphertext: sealWith(deps.keys, body, aadFor(id)),
           sent_at: deps.clock.now(),
         })
         .onConflict((oc) => oc.column('idempotency_key').doNothing())
@@ -63,7 +63,7 @@ export function createSandboxEmailProvider(deps: { db: Kysely<DB>; clock: Clock;
         .limit(to ? Math.max(limit, 500) : limit)
         .execute();
       const messages = rows.map((row) => {
-        const body = JSON.parse(open(deps.keys.fieldKey, Buffer.from(row.message_ciphertext), aadFor(row.id))) as {
+        const body = JSON.parse(openWith(deps.keys, row.message_ciphertext, aadFor(row.id))) as {
           to: string;
           subject: string;
           text: string;

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../../core/clock';
-import { open, seal, type Keys } from '../../crypto';
+import { openWith, sealWith, type Keys } from '../../crypto';
 import type { DB } from '../../db/schema';
 import type { Random } from '../../random';
 import { SmsDeliveryError, type SmsProvider } from './port';
@@ -36,7 +36,7 @@ export function createSandboxSmsProvider(deps: { db: Kysely<DB>; clock: Clock; k
           id,
           idempotency_key: message.idempotencyKey,
           to_phone: message.to,
-          text_ciphertext: seal(deps.keys.fieldKey, deps.keys.fieldKeyId, message.text, aadFor(id)),
+          text_ciphertext: sealWith(deps.keys, message.text, aadFor(id)),
           sent_at: deps.clock.now(),
         })
         .onConflict((oc) => oc.column('idempotency_key').doNothing())
@@ -56,7 +56,7 @@ export function createSandboxSmsProvider(deps: { db: Kysely<DB>; clock: Clock; k
       const rows = await query.execute();
       return rows.map((row) => ({
         to: row.to_phone,
-        text: open(deps.keys.fieldKey, Buffer.from(row.text_ciphertext), aadFor(row.id)),
+        text: openWith(deps.keys, row.text_ciphertext, aadFor(row.id)),
         sentAt: row.sent_at,
       }));
     },
