@@ -3,11 +3,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { accounts, balance, ledgerProblems } from '../modules/ledger/ledger.service';
 import { applyOverHttp, awaitDecision, awaitLoanStatus, payOnAcquirerPage, payUntilAcknowledged, type Client, type PaymentAck } from '../testing/borrower-http';
 import { useCleanup } from '../testing/cleanup';
-import { createFleet, type Incarnation, type Role } from '../testing/fleet';
+import { createFleet, faultEnv, type Incarnation, type Role } from '../testing/fleet';
 import { faultSeed, seededRandom } from '../testing/seeded-random';
 import { httpClient, logSummary } from '../testing/server-process';
 import { createTestDatabase, dropTestDatabases } from '../testing/test-database';
-import { createTestSystem, testConfig } from '../testing/test-system';
+import { createTestSystem } from '../testing/test-system';
 import { pause, until, waitFor } from '../testing/wait';
 
 /**
@@ -49,18 +49,7 @@ describe('kill -9 on the money paths (two webs, two workers, one PostgreSQL)', (
     try {
       const { database, url } = await createTestDatabase();
       cleanup.defer(database, (d) => d.close());
-      const env = {
-        DATABASE_URL: url!,
-        DATABASE_POOL_MAX: '4',
-        APP_SECRET: testConfig().appSecret!,
-        SANDBOX_LATENCY_MS: '0',
-        // A dead worker's job is retried within seconds (its payout lease is as long).
-        JOB_EXPIRE_SEC: '2',
-        JOBS_MAINTENANCE_SEC: '1',
-        OTP_SENDS_PER_IP_HOUR: '1000',
-        OTP_SENDS_PER_PREFIX_HOUR: '1000',
-        OTP_RESEND_SEC: '1',
-      };
+      const env = faultEnv(url!, { poolMax: 4, fastJobs: true });
       // In the test process: the reconciliation, run by hand as the operators' backstop would be.
       const system = cleanup.defer(await createTestSystem({ database, env: { ...env, PROCESS_ROLE: 'web' } }), (s) => s.close());
       const db = database.db;

@@ -3,10 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { openPostgres } from '../db/database';
 import { applyOverHttp, awaitDecision, awaitLoanStatus, payOnAcquirerPage, payUntilAcknowledged, signOverHttp, type PaymentAck } from '../testing/borrower-http';
 import { useCleanup } from '../testing/cleanup';
-import { createFleet } from '../testing/fleet';
+import { createFleet, faultEnv } from '../testing/fleet';
 import { startPrivatePostgres } from '../testing/private-postgres';
 import { httpClient, logSummary, type HttpReply } from '../testing/server-process';
-import { testConfig } from '../testing/test-system';
 import { pause, until, waitFor } from '../testing/wait';
 
 /**
@@ -35,17 +34,7 @@ describe('PostgreSQL restarts under a mixed write load (private cluster, two web
       const database = cleanup.defer(await openPostgres(cluster.url, { max: 3 }), (d) => d.close());
       const db = database.db;
       const fleet = cleanup.defer(
-        createFleet({
-          DATABASE_URL: cluster.url,
-          DATABASE_POOL_MAX: '5',
-          APP_SECRET: testConfig().appSecret!,
-          SANDBOX_LATENCY_MS: '0',
-          JOB_EXPIRE_SEC: '2',
-          JOBS_MAINTENANCE_SEC: '1',
-          OTP_SENDS_PER_IP_HOUR: '1000',
-          OTP_SENDS_PER_PREFIX_HOUR: '1000',
-          OTP_RESEND_SEC: '1',
-        }),
+        createFleet(faultEnv(cluster.url, { poolMax: 5, fastJobs: true })),
         (f) => f.stop(),
       );
       await Promise.all([fleet.start('web-1', 'web'), fleet.start('web-2', 'web'), fleet.start('worker-1', 'worker')]);

@@ -3,10 +3,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { accounts, balance, ledgerProblems } from '../modules/ledger/ledger.service';
 import { applyOverHttp, awaitDecision, awaitLoanStatus, payOnAcquirerPage, payUntilAcknowledged, signOverHttp, type PaymentAck } from '../testing/borrower-http';
 import { useCleanup } from '../testing/cleanup';
-import { createFleet } from '../testing/fleet';
+import { createFleet, faultEnv } from '../testing/fleet';
 import { httpClient, logEntries, logSummary, type LogEntry } from '../testing/server-process';
 import { createTestDatabase, dropTestDatabases } from '../testing/test-database';
-import { testConfig } from '../testing/test-system';
 import { waitFor } from '../testing/wait';
 
 /**
@@ -33,18 +32,8 @@ describe('two web processes and two workers on one PostgreSQL', () => {
       cleanup.defer(database, (d) => d.close());
       const db = database.db;
       const fleet = cleanup.defer(
-        createFleet({
-          DATABASE_URL: url!,
-          DATABASE_POOL_MAX: '5',
-          APP_SECRET: testConfig().appSecret!,
-          SANDBOX_LATENCY_MS: '0',
-          // Info: each delivery, decision and request is a log line the checks below count.
-          LOG_LEVEL: 'info',
-          // One test machine is every borrower's IP; the signing code follows the login code at once.
-          OTP_SENDS_PER_IP_HOUR: '1000',
-          OTP_SENDS_PER_PREFIX_HOUR: '1000',
-          OTP_RESEND_SEC: '1',
-        }),
+        // Info: each delivery, decision and request is a log line the checks below count.
+        createFleet({ ...faultEnv(url!, { poolMax: 5 }), LOG_LEVEL: 'info' }),
         (f) => f.stop(),
       );
       const startBegan = performance.now();

@@ -1,4 +1,5 @@
 import { startServerProcess, type ServerProcess } from './server-process';
+import { testConfig } from './test-system';
 
 /**
  * Several real server processes on one database, as production runs them (README «Process roles»):
@@ -18,6 +19,25 @@ export type Incarnation = {
   /** How it ended; null while it runs. */
   end: { code: number | null; signal: NodeJS.Signals | null; cause: 'crashpoint' | 'killed' | 'stopped' | 'died'; crashpoint: string | null } | null;
 };
+
+/**
+ * What every fault test's processes share: the database and its pool, the test secret, instant
+ * sandboxes, and login limits one machine standing for every borrower would hit (one IP, one number
+ * prefix, the signing code right after the login code). `fastJobs`: a dead worker's job is retried
+ * within seconds (its lease is as long) and maintenance runs every second.
+ */
+export function faultEnv(databaseUrl: string, options: { poolMax: number; fastJobs?: boolean }): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    DATABASE_POOL_MAX: String(options.poolMax),
+    APP_SECRET: testConfig().appSecret!,
+    SANDBOX_LATENCY_MS: '0',
+    ...(options.fastJobs ? { JOB_EXPIRE_SEC: '2', JOBS_MAINTENANCE_SEC: '1' } : {}),
+    OTP_SENDS_PER_IP_HOUR: '1000',
+    OTP_SENDS_PER_PREFIX_HOUR: '1000',
+    OTP_RESEND_SEC: '1',
+  };
+}
 
 export const ROLE_ENV: Record<Role, Record<string, string>> = {
   // RUN_WORKERS=false as well: an HTTP process runs no jobs whatever the role support of the build.
