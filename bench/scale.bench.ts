@@ -68,6 +68,15 @@ function envScale(name: string, fallback: number): number {
   return value;
 }
 
+/** As in package.json's start scripts. */
+const PRODUCTION_HEAP_CAP = '--max-old-space-size=192';
+
+function serverNodeOptions(raw: string | undefined): string {
+  const value = raw?.trim() ?? '';
+  if (value === '') return PRODUCTION_HEAP_CAP;
+  return value === 'none' ? '' : value;
+}
+
 const settings = loadSettingsOrExit(() => {
   const common = readCommonSettings();
   const small = envScale('BENCH_SMALL_SCALE', 0.001);
@@ -80,8 +89,12 @@ const settings = loadSettingsOrExit(() => {
     largeScale: large,
     mixedSec: envInt('BENCH_MIXED_SEC', 60, 10, 1800),
     keepLarge: process.env.BENCH_KEEP_LARGE === '1',
-    /** NODE_OPTIONS for the server only (e.g. --max-old-space-size=160), to see what a heap cap does to RSS. */
-    serverNodeOptions: process.env.BENCH_SERVER_NODE_OPTIONS?.trim() ?? '',
+    /**
+     * NODE_OPTIONS for the server only. Default: the heap cap `npm start` and docs/OPERATIONS.md
+     * run every process with, so the figures are those of the process as deployed; `none` runs
+     * without one (to see what the cap does to RSS).
+     */
+    serverNodeOptions: serverNodeOptions(process.env.BENCH_SERVER_NODE_OPTIONS),
     seedTimeoutSec: envInt('BENCH_SEED_TIMEOUT_SEC', 900, 30, 7200),
   };
 });

@@ -53,6 +53,7 @@ import { sessionRoutes } from './modules/sessions/sessions.routes';
 import type { Random } from './random';
 import { registerRequestObservability } from './http/observability';
 import type { Metrics } from './modules/metrics/metrics.service';
+import type { ReadCache } from './read-cache';
 import { registerMetricsRoute } from './modules/metrics/metrics.routes';
 
 export type AppDeps = {
@@ -81,6 +82,8 @@ export type AppDeps = {
   webRoot?: string;
   /** Counts requests and serves GET /metrics (with METRICS_TOKEN). */
   metrics?: Metrics | null;
+  /** Customers' sessions and most-read data in memory (READ_CACHE); absent: every read goes to the database. */
+  readCache?: ReadCache | null;
 };
 
 export const DEFAULT_WEB_ROOT = resolve(import.meta.dirname, '../../dist/web');
@@ -127,6 +130,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   const cookie = createSessionCookie(config.secureCookies);
+  const readCache = deps.readCache ?? null;
   const authDeps: auth.AuthDeps = {
     db: deps.db,
     clock: deps.clock,
@@ -134,6 +138,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     keys: deps.keys,
     jobs: deps.jobs,
     config,
+    readCache: readCache ?? undefined,
   };
   const staffCookie = createSessionCookie(config.secureCookies, 'staff_sid');
   const staffDeps: staffAuth.StaffDeps = { db: deps.db, clock: deps.clock, random: deps.random, keys: deps.keys, config };
@@ -144,6 +149,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       if (!actor) throw new AppError('unauthorized');
       return actor;
     },
+    customerWrote: (customerId) => readCache?.forgetCustomer(customerId),
+    staffWrote: () => readCache?.forgetAll(),
     staff: async (request, roles) => {
       const token = staffCookie.read(request);
       const actor = token ? await staffAuth.authenticateStaff(staffDeps, token) : null;
@@ -185,7 +192,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...emailRoutes({ db: deps.db, clock: deps.clock, random: deps.random, keys: deps.keys, jobs: deps.jobs, publicUrl: config.publicUrl }),
     ...(devSms && deps.sandboxEmail ? devEmailRoutes({ sandboxEmail: deps.sandboxEmail }) : []),
   ];
-  registerRoutes(app, routes, authenticate);
+  registerRoutes(app, routes, authenticate, readCache);
   routes.push(...(await registerSupportUploads(app, { db: deps.db, clock: deps.clock, random: deps.random, keys: deps.keys, jobs: deps.jobs }, authenticate)));
   registerSandboxPages(app, { payouts: deps.sandboxCardPage ?? null, acquiring: deps.sandboxAcquiring ?? null });
   registerAcquiringWebhook(app, paymentDeps);

@@ -116,6 +116,15 @@ const EnvSchema = z
     METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
     /** Payments and applications by status are counted over whole tables: at most once per this many seconds per process. */
     METRICS_TABLE_COUNT_SEC: z.coerce.number().int().min(0).default(30),
+    /**
+     * Customers' sessions, loans and history pages held in memory, forgotten on the database's
+     * change notifications (src/server/read-cache.ts). false: every read goes to the database.
+     */
+    READ_CACHE: booleanFlag.default(true),
+    /** The longest an entry is held, whatever the notifications say. */
+    READ_CACHE_TTL_SEC: positiveInt.max(3600).default(60),
+    /** Memory the read cache may hold per process, MB (sessions ~1 KB, replies 1–30 KB each); the oldest go first. */
+    READ_CACHE_MAX_MB: positiveInt.max(4_096).default(32),
     /** On SIGTERM: how long to wait for requests and running jobs before exiting anyway (code 1); SECURITY.md REL-3: 10 s. */
     SHUTDOWN_TIMEOUT_SEC: positiveInt.max(600).default(10),
   })
@@ -225,6 +234,8 @@ export type Config = {
   /** GET /metrics is served only with this bearer token; undefined = 404. */
   metricsToken: string | undefined;
   metricsTableCountMs: number;
+  /** null: no read cache. */
+  readCache: { ttlMs: number; maxBytes: number } | null;
   shutdownTimeoutSec: number;
   /** Dev-only tools (the sandbox SMS page) are on outside production with the sandbox provider. */
   devToolsEnabled: boolean;
@@ -312,6 +323,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     runWorkers: env.PROCESS_ROLE !== 'web' && env.RUN_WORKERS,
     metricsToken: env.METRICS_TOKEN,
     metricsTableCountMs: env.METRICS_TABLE_COUNT_SEC * 1000,
+    readCache: env.READ_CACHE ? { ttlMs: env.READ_CACHE_TTL_SEC * 1000, maxBytes: env.READ_CACHE_MAX_MB * 1024 * 1024 } : null,
     shutdownTimeoutSec: env.SHUTDOWN_TIMEOUT_SEC,
     devToolsEnabled: env.NODE_ENV !== 'production' && env.SMS_PROVIDER === 'sandbox',
   });

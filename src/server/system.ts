@@ -7,6 +7,7 @@ import { buildApp, DEFAULT_WEB_ROOT, type AppDeps } from './app';
 import type { Config } from './config';
 import { deriveKeys, randomToken } from './crypto';
 import { openPGlite, openPostgres, type Database } from './db/database';
+import { startReadCache, type RunningReadCache } from './read-cache';
 import { migrate } from './db/migrate';
 import { createJobQueue, type JobQueue } from './jobs/queue';
 import { buildOpsApp } from './modules/health/ops-app';
@@ -74,6 +75,8 @@ export type System = {
   logger: Logger;
   /** Counters, histograms and scrape-time gauges behind GET /metrics. */
   metrics: Metrics;
+  /** Customers' sessions and reads in memory (READ_CACHE; never in a worker, which serves none). */
+  readCache: RunningReadCache | null;
   close: () => Promise<void>;
 };
 
@@ -135,6 +138,15 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
   }
   const metrics = createMetrics({ db: database.db, role: config.processRole, tableCountTtlMs: config.metricsTableCountMs });
   sms = metrics.countSms(sms);
+  const readCache =
+    config.readCache && config.processRole !== 'worker'
+      ? await startReadCache(database, {
+          clock,
+          ...config.readCache,
+          counters: { hit: () => metrics.readCacheRead('hit'), miss: () => metrics.readCacheRead('miss'), bypass: () => metrics.readCacheRead('bypass') },
+          onState: (live) => (live ? logger.info('read cache: listening for changes') : logger.warn('read cache: change listener lost; reads go to the database until it is back')),
+        })
+      : null;
   let sandboxEmail: SandboxEmailProvider | null = null;
   let email: EmailProvider;
   if (overrides.email) email = overrides.email;
@@ -272,6 +284,7 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
     crashpoint,
     webRoot: 'webRoot' in overrides ? overrides.webRoot : DEFAULT_WEB_ROOT,
     metrics,
+    readCache: readCache?.cache ?? null,
   };
   // A worker listens for the probes and /metrics only; `all` and `web` serve the whole app.
   const app =
@@ -307,6 +320,7 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
     sandboxEmail,
     logger,
     metrics,
+    readCache,
     /**
      * Graceful stop, at once on both sides: HTTP stops accepting and finishes the requests in flight
      * (new ones on open connections get 503), and the job loops take no new job and finish the ones
@@ -317,6 +331,7 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
       await Promise.all([app.close(), jobs.stopWorkers()]);
       if (webhookApp !== app) await webhookApp.close();
       await jobs.stop();
+      await readCache?.close();
       metrics.stop();
       if (ownsDatabase) await database.close();
     },

@@ -14,8 +14,80 @@ export type Database = {
   executeSql: (text: string, values?: unknown[]) => Promise<{ rows: Record<string, unknown>[] }>;
   /** Runs a multi-statement script (a migration file) without parameters. */
   executeScript: (text: string) => Promise<void>;
+  /**
+   * LISTENs on `channel` for as long as the returned handle is open. `onState(true)` once listening,
+   * `onState(false)` when the connection is lost (notifications sent meanwhile are lost with it);
+   * on PostgreSQL it reconnects by itself, every `retryMs`.
+   */
+  listen: (channel: string, handlers: ListenHandlers) => Promise<{ close: () => Promise<void> }>;
   close: () => Promise<void>;
 };
+
+export type ListenHandlers = { onNotify: (payload: string) => void; onState: (listening: boolean) => void; retryMs?: number };
+
+/** How the listeners' connections show in pg_stat_activity. */
+export const LISTENER_APPLICATION_NAME = 'carcapital-listener';
+
+function checkChannel(channel: string) {
+  if (!/^[a-z_]+$/.test(channel)) throw new Error(`not a channel name: ${channel}`);
+}
+
+/**
+ * A connection of its own (a pooled one would be lent to queries), kept open and re-opened when it
+ * drops: a restarted server, a killed backend, a network cut that TCP keepalive notices.
+ */
+async function listenPostgres(connectionString: string, channel: string, handlers: ListenHandlers) {
+  checkChannel(channel);
+  let closed = false;
+  let current: pg.Client | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  const retryLater = () => {
+    if (closed || timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      void connect();
+    }, handlers.retryMs ?? 500);
+    timer.unref();
+  };
+  const connect = async () => {
+    if (closed) return;
+    const client = new pg.Client({ connectionString, keepAlive: true, keepAliveInitialDelayMillis: 10_000, application_name: LISTENER_APPLICATION_NAME });
+    client.on('error', () => undefined);
+    client.on('notification', (message) => {
+      if (message.channel === channel && current === client) handlers.onNotify(message.payload ?? '');
+    });
+    client.on('end', () => {
+      if (current !== client) return;
+      current = null;
+      handlers.onState(false);
+      retryLater();
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${channel}`);
+    } catch {
+      await client.end().catch(() => undefined);
+      retryLater();
+      return;
+    }
+    if (closed) return void (await client.end().catch(() => undefined));
+    current = client;
+    handlers.onState(true);
+  };
+  await connect();
+  return {
+    close: async () => {
+      closed = true;
+      clearTimeout(timer);
+      const client = current;
+      current = null;
+      if (client) {
+        handlers.onState(false);
+        await client.end().catch(() => undefined);
+      }
+    },
+  };
+}
 
 const INT8_OID = 20;
 const DATE_OID = 1082;
@@ -117,6 +189,7 @@ export async function openPostgres(connectionString: string, options: { max?: nu
     executeScript: async (text) => {
       await pool.query(text);
     },
+    listen: (channel, handlers) => listenPostgres(connectionString, channel, handlers),
     close: () => db.destroy(),
   };
 }
@@ -206,6 +279,18 @@ export function wrapPGlite(pglite: PGliteInterface): Database {
       pool.withConnection(async () => {
         await pglite.exec(text);
       }),
+    // One backend: a notification reaches the callback as the committing statement returns.
+    listen: async (channel, handlers) => {
+      checkChannel(channel);
+      const unlisten = await pool.withConnection(() => pglite.listen(channel, handlers.onNotify));
+      handlers.onState(true);
+      return {
+        close: async () => {
+          handlers.onState(false);
+          await pool.withConnection(() => unlisten()).catch(() => undefined);
+        },
+      };
+    },
     close: async () => {
       await db.destroy();
       await pglite.close();

@@ -4,6 +4,7 @@ import { AppError } from '../errors';
 import type { StaffRole } from '../db/schema';
 import type { Actor } from '../modules/auth/auth.service';
 import type { StaffActor } from '../modules/staff/staff.service';
+import { customerKey, type ReadCache } from '../read-cache';
 
 /**
  * Routes are plain data: method, path, zod schemas for input and output, and a handler. The app
@@ -46,6 +47,13 @@ export type RouteSpec<TBody = unknown, TQuery = unknown> = {
   /** Status → body schema (null: no body). The first 2xx entry is the success reply. */
   responses: Record<number, z.ZodType | null>;
   handler: (context: RouteContext<TBody, TQuery>) => Promise<unknown>;
+  /**
+   * For a customer's GET whose reply is a function of their own data and of what the key names
+   * (the query, the Moscow date…): the reply, validated and serialised once, is held in the read
+   * cache under this key until a change to the customer's data is notified (read-cache.ts). Only
+   * for replies built from tables that notify (migration 0020).
+   */
+  cacheKey?: (context: { query: TQuery; params: Record<string, string> }) => string;
 };
 
 // Erases the generic parameters so route lists of different shapes fit one array.
@@ -88,13 +96,20 @@ export type Authenticators = {
   customer: (request: FastifyRequest) => Promise<Actor>;
   /** Resolves the staff session (401 without one) and refuses (403) a member with none of `roles`. */
   staff: (request: FastifyRequest, roles: readonly StaffRole[]) => Promise<StaffActor>;
+  /**
+   * After a customer's request that may have changed their data (any method but GET), before the
+   * reply leaves: whatever this process holds in memory for them is stale (read-cache.ts).
+   */
+  customerWrote?: (customerId: string) => void;
+  /** Likewise after a staff member's non-GET request, which may have changed any customer's data. */
+  staffWrote?: () => void;
 };
 
 /** Path parameters that name a row (`:id`, `:loanId`…): every row id is a uuid. */
 const ID_PARAM = /^(id|\w+Id)$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function registerRoutes(app: FastifyInstance, routes: AnyRouteSpec[], authenticate: Authenticators) {
+export function registerRoutes(app: FastifyInstance, routes: AnyRouteSpec[], authenticate: Authenticators, readCache: ReadCache | null = null) {
   for (const route of routes) {
     const successStatus = Number(Object.keys(route.responses).find((s) => Number(s) >= 200 && Number(s) < 300) ?? 200);
     const successSchema = route.responses[successStatus] ?? null;
@@ -111,7 +126,23 @@ export function registerRoutes(app: FastifyInstance, routes: AnyRouteSpec[], aut
         }
         const body = route.body ? parseInput(route.body, request.body) : undefined;
         const query = route.query ? parseInput(route.query, request.query) : undefined;
-        const result = await route.handler({ request, reply, body, query, actor, staff });
+        if (route.cacheKey && readCache && actor && route.method === 'GET' && successSchema) {
+          const key = customerKey(actor.customerId, route.cacheKey({ query, params: request.params as Record<string, string> }));
+          const json = await readCache.read(
+            key,
+            async () => JSON.stringify(successSchema.parse(await route.handler({ request, reply, body, query, actor, staff }))),
+            () => actor.customerId,
+          );
+          return reply.code(successStatus).type('application/json; charset=utf-8').send(json);
+        }
+        let result: unknown;
+        try {
+          result = await route.handler({ request, reply, body, query, actor, staff });
+        } finally {
+          // Also when it failed: some failures are recorded (a wrong code counts) before the error.
+          if (actor && route.method !== 'GET') authenticate.customerWrote?.(actor.customerId);
+          if (staff && route.method !== 'GET') authenticate.staffWrote?.();
+        }
         if (reply.sent) return reply;
         reply.code(successStatus);
         if (successSchema === null) return reply.send();

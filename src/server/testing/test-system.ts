@@ -7,10 +7,10 @@ import { sql } from 'kysely';
 import { afterAll, afterEach, beforeEach } from 'vitest';
 import { createFakeClock, type FakeClock } from '../../core/clock';
 import { loadConfig, type Config } from '../config';
-import type { Database } from '../db/database';
+import { openPostgres, type Database } from '../db/database';
 import { createLogger } from '../logging';
 import { startSystem, type System } from '../system';
-import { dropTestDatabases, sharedTestDatabase } from './test-database';
+import { createTestDatabase, dropTestDatabases, sharedTestDatabase } from './test-database';
 
 /**
  * A whole CarCapital process for a test: real database (PGlite or PostgreSQL; by default the test
@@ -39,6 +39,8 @@ export function testConfig(env: Record<string, string> = {}): Config {
     LOG_LEVEL: 'info',
     RUN_WORKERS: 'false',
     SANDBOX_LATENCY_MS: '0',
+    // Tests read back what they just wrote through jobs and other systems: read-cache tests turn it on.
+    READ_CACHE: 'false',
     PROVIDER_TIMEOUT_MS: '300',
     ...env,
   });
@@ -144,10 +146,43 @@ export function useTestSystem(options: Parameters<typeof createTestSystem>[0] = 
     current = undefined;
   });
   afterAll(dropTestDatabases);
-  return new Proxy({} as TestSystem, {
+  return forwardTo(() => current);
+}
+
+/**
+ * Two app instances on one database, a fresh one per test: what two server processes behind a
+ * load balancer are. On PostgreSQL each has its own pool (and listener); on PGlite they share the
+ * one in-process database. One fake clock for both.
+ */
+export function useTwoSystems(options: { env?: Record<string, string> } = {}): { a: TestSystem; b: TestSystem; clock: FakeClock } {
+  let current: { a: TestSystem; b: TestSystem; clock: FakeClock } | undefined;
+  beforeEach(async () => {
+    const clock = createFakeClock();
+    const { database, url } = await createTestDatabase();
+    const a = await createTestSystem({ database, clock, env: options.env });
+    const b = await createTestSystem({ database: url ? await openPostgres(url) : database, clock, env: options.env });
+    current = { a, b, clock };
+  });
+  afterEach(async () => {
+    if (!current) return;
+    const { a, b } = current;
+    current = undefined;
+    await a.close();
+    await b.close();
+    await a.database.close();
+    if (b.database !== a.database) await b.database.close();
+  });
+  afterAll(dropTestDatabases);
+  return { a: forwardTo(() => current?.a), b: forwardTo(() => current?.b), clock: forwardTo(() => current?.clock) };
+}
+
+/** A stand-in that forwards to the current test's object, so tests read `system.post(…)` as with a plain variable. */
+function forwardTo<T extends object>(current: () => T | undefined): T {
+  return new Proxy({} as T, {
     get: (_target, property) => {
-      if (!current) throw new Error('the test system exists only inside a test');
-      return current[property as keyof TestSystem];
+      const target = current();
+      if (!target) throw new Error('the test system exists only inside a test');
+      return target[property as keyof T];
     },
   });
 }

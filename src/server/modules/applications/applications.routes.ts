@@ -46,6 +46,8 @@ export function applicationRoutes(deps: applications.ApplicationDeps): AnyRouteS
       auth: 'customer',
       responses: { 200: z.array(ApplicationReply), 401: ErrorReply },
       handler: ({ actor }) => applications.listApplications(deps, actor),
+      // An offer's quote depends on the date and on the catalogue in force.
+      cacheKey: () => `applications:${deps.pricing.today()}:${deps.pricing.catalogue.current().seq}`,
     }),
     defineRoute({
       method: 'GET',

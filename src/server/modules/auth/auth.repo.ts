@@ -252,6 +252,7 @@ export async function revokeSessionByTokenHash(executor: Executor, tokenHash: Bu
 }
 
 export type SessionCustomer = { sessionId: string; customerId: string; phone: string; customerCreatedAt: Date };
+export type LiveSession = SessionCustomer & { lastSeenAt: Date; createdAt: Date };
 
 /**
  * Finds a live session: not revoked, used within the idle timeout, younger than the absolute
@@ -260,11 +261,11 @@ export type SessionCustomer = { sessionId: string; customerId: string; phone: st
 export async function findLiveSession(
   db: Kysely<DB>,
   params: { tokenHash: Buffer; idleSince: Date; createdSince: Date },
-): Promise<(SessionCustomer & { lastSeenAt: Date }) | null> {
+): Promise<LiveSession | null> {
   const row = await db
     .selectFrom('sessions as s')
     .innerJoin('customers as c', 'c.id', 's.customer_id')
-    .select(['s.id as session_id', 's.last_seen_at', 'c.id as customer_id', 'c.phone', 'c.created_at as customer_created_at'])
+    .select(['s.id as session_id', 's.last_seen_at', 's.created_at', 'c.id as customer_id', 'c.phone', 'c.created_at as customer_created_at'])
     .where('s.token_hash', '=', params.tokenHash)
     .where('s.revoked_at', 'is', null)
     .where('c.deleted_at', 'is', null)
@@ -278,6 +279,7 @@ export async function findLiveSession(
     phone: row.phone,
     customerCreatedAt: row.customer_created_at,
     lastSeenAt: row.last_seen_at,
+    createdAt: row.created_at,
   };
 }
 

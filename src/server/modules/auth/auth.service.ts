@@ -9,6 +9,7 @@ import type { Random } from '../../random';
 import { queueSms, type SmsOutboxDeps } from '../notifications/sms-outbox';
 import { recordLoginDevice } from '../sessions/devices';
 import * as repo from './auth.repo';
+import type { ReadCache } from '../../read-cache';
 
 /**
  * Login by phone and SMS code (SECURITY.md OTP-1…10, SES-1…6).
@@ -29,6 +30,8 @@ export type AuthDeps = SmsOutboxDeps & {
   random: Random;
   keys: Keys;
   config: Pick<Config, 'otp' | 'session'>;
+  /** Live sessions held in memory (read-cache.ts); absent: each request looks its session up. */
+  readCache?: ReadCache;
 };
 
 export const DEAD_CODES_FOR_COOLDOWN = 3;
@@ -174,6 +177,8 @@ export async function verifyLoginCode(
     });
     return { kind: 'ok', customer, token, deviceToken };
   });
+  // The session this browser had is over here at once (other processes hear it from the database).
+  if (outcome.kind === 'ok' && input.currentToken) deps.readCache?.forget(sessionKey(sha256(input.currentToken)));
   if (outcome.kind === 'locked') throw tooManyRequests(DAY_MS);
   if (outcome.kind === 'invalid') throw new AppError('otp_invalid');
   if (outcome.kind === 'deleted') throw new AppError('account_deleted');
@@ -239,20 +244,26 @@ export const SESSION_TOUCH_INTERVAL_MS = 30 * SECOND_MS;
 
 export async function authenticate(deps: AuthDeps, token: string): Promise<Actor | null> {
   const now = deps.clock.now();
-  const found = await repo.findLiveSession(deps.db, {
-    tokenHash: sha256(token),
-    idleSince: new Date(now.getTime() - deps.config.session.idleMs),
-    createdSince: new Date(now.getTime() - deps.config.session.absoluteMs),
-  });
-  if (!found) return null;
+  const tokenHash = sha256(token);
+  const idleSince = new Date(now.getTime() - deps.config.session.idleMs);
+  const createdSince = new Date(now.getTime() - deps.config.session.absoluteMs);
+  const find = () => repo.findLiveSession(deps.db, { tokenHash, idleSince, createdSince });
+  const key = sessionKey(tokenHash);
+  const found = deps.readCache ? await deps.readCache.read(key, find, (session) => session?.customerId ?? null) : await find();
+  // A held session is checked against the timeouts as of now, as the query would have.
+  if (!found || found.lastSeenAt <= idleSince || found.createdAt <= createdSince) return null;
   if (now.getTime() - found.lastSeenAt.getTime() >= SESSION_TOUCH_INTERVAL_MS) {
     await repo.touchSession(deps.db, found.sessionId, now);
+    deps.readCache?.forget(key);
   }
-  const { lastSeenAt: _lastSeenAt, ...session } = found;
+  const { lastSeenAt: _lastSeenAt, createdAt: _createdAt, ...session } = found;
   return { kind: 'customer', ...session };
 }
+
+const sessionKey = (tokenHash: Buffer) => `session:${tokenHash.toString('base64url')}`;
 
 export async function logout(deps: AuthDeps, token: string | undefined): Promise<void> {
   if (!token) return;
   await repo.revokeSessionByTokenHash(deps.db, sha256(token), deps.clock.now());
+  deps.readCache?.forget(sessionKey(sha256(token)));
 }

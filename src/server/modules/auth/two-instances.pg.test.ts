@@ -1,8 +1,5 @@
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFakeClock, type FakeClock } from '../../../core/clock';
-import { openPostgres } from '../../db/database';
-import { createTestDatabase, dropTestDatabases } from '../../testing/test-database';
-import { createTestSystem, lastCodeFor, nextPhone, type TestSystem } from '../../testing/test-system';
+import { describe, expect, it } from 'vitest';
+import { lastCodeFor, nextPhone, useTwoSystems } from '../../testing/test-system';
 
 /**
  * Two app instances, each with its own connection pool, on one PostgreSQL database: what two server
@@ -10,23 +7,7 @@ import { createTestSystem, lastCodeFor, nextPhone, type TestSystem } from '../..
  * serialise the races away.
  */
 
-let a: TestSystem;
-let b: TestSystem;
-let clock: FakeClock;
-
-beforeEach(async () => {
-  clock = createFakeClock();
-  const { database, url } = await createTestDatabase();
-  a = await createTestSystem({ database, clock });
-  b = await createTestSystem({ database: await openPostgres(url!), clock });
-});
-afterEach(async () => {
-  await a.close();
-  await b.close();
-  await a.database.close();
-  await b.database.close();
-});
-afterAll(dropTestDatabases);
+const { a, b } = useTwoSystems();
 
 const instances = () => [a, b];
 

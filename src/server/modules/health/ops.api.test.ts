@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { decidedApplication } from '../../testing/applicant';
 import { createTestSystem, login, nextPhone, runJobs, useTestSystem, type TestSystem } from '../../testing/test-system';
 import { createTestDatabase, dropTestDatabases } from '../../testing/test-database';
+import { sample } from '../../testing/metrics';
 
 /**
  * Operations endpoints: liveness, readiness, the Prometheus metrics and the process roles, on
@@ -12,12 +13,6 @@ import { createTestDatabase, dropTestDatabases } from '../../testing/test-databa
 
 const TOKEN = 'metrics-token-0123456789abcdef';
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-
-/** One sample's value from the exposition text, or undefined when the series is absent. */
-function sample(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
 
 describe('liveness and readiness', () => {
   const system = useTestSystem();

@@ -46,6 +46,8 @@ export function historyRoutes(deps: { db: Kysely<DB>; clock: Clock }): AnyRouteS
         400: ErrorReply,
       },
       handler: ({ actor, query }) => history(deps.db, actor, query),
+      // A page is a function of the customer's operations and the query alone.
+      cacheKey: ({ query }) => `history:${JSON.stringify([query.cursor, query.type, query.from, query.to])}`,
     }),
     defineRoute({
       method: 'GET',

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineRoute, type AnyRouteSpec } from '../../http/routes';
 import { ErrorReply } from '../auth/auth.schemas';
 import * as loans from './loans.service';
+import { moscowDate } from '../../../core/dates';
 
 const idOf = (request: { params: unknown }) => (request.params as { id: string }).id;
 
@@ -56,6 +57,8 @@ export function loanRoutes(deps: loans.LoanDeps): AnyRouteSpec[] {
       auth: 'customer',
       responses: { 200: z.array(LoanReply), 401: ErrorReply },
       handler: ({ actor }) => loans.listLoans(deps, actor),
+      // Today's debt and days left move with the Moscow date; the rest with the customer's rows.
+      cacheKey: () => `loans:${moscowDate(deps.clock.now())}`,
     }),
     defineRoute({
       method: 'GET',
@@ -65,6 +68,7 @@ export function loanRoutes(deps: loans.LoanDeps): AnyRouteSpec[] {
       auth: 'customer',
       responses: { 200: LoanReply, 401: ErrorReply, 404: ErrorReply },
       handler: ({ actor, request }) => loans.getLoan(deps, actor, idOf(request)),
+      cacheKey: ({ params }) => `loan:${params.id!.toLowerCase()}:${moscowDate(deps.clock.now())}`,
     }),
     defineRoute({
       method: 'GET',

@@ -157,17 +157,18 @@ export async function listLoans(deps: LoanDeps, actor: Actor): Promise<LoanView[
   return Promise.all(loans.map(({ loan, read }) => view(deps, loan, read)));
 }
 
+const LOAN_NOT_FOUND = 'Займ не найден.';
+
+/** The route has refused an id that is not a uuid (404) before this. */
 async function ownLoanOrNotFound(deps: LoanDeps, actor: Actor, id: string) {
-  const row = /^[0-9a-f-]{36}$/i.test(id)
-    ? await deps.db.selectFrom('loans').selectAll().where('id', '=', id).where('customer_id', '=', actor.customerId).executeTakeFirst()
-    : undefined;
-  if (!row) throw new AppError('not_found', 'Займ не найден.');
+  const row = await deps.db.selectFrom('loans').selectAll().where('id', '=', id).where('customer_id', '=', actor.customerId).executeTakeFirst();
+  if (!row) throw new AppError('not_found', LOAN_NOT_FOUND);
   return row;
 }
 
 export async function getLoan(deps: LoanDeps, actor: Actor, id: string): Promise<LoanView> {
-  const [found] = /^[0-9a-f-]{36}$/i.test(id) ? await loansWithReads(deps.db, actor.customerId, id) : [];
-  if (!found) throw new AppError('not_found', 'Займ не найден.');
+  const [found] = await loansWithReads(deps.db, actor.customerId, id);
+  if (!found) throw new AppError('not_found', LOAN_NOT_FOUND);
   return view(deps, found.loan, found.read);
 }
 

@@ -27,6 +27,8 @@ export type Metrics = {
   httpRequest: (request: { method: string; route: string | undefined; status: number; seconds: number }) => void;
   /** One job run settled in this process. */
   jobSettled: (event: { queue: string; outcome: 'completed' | 'failed'; seconds: number }) => void;
+  /** One read through the read cache: served from memory, loaded, or loaded because the cache is not live. */
+  readCacheRead: (result: 'hit' | 'miss' | 'bypass') => void;
   /** Counts every send through the SMS port (sent or refused/failed). */
   countSms: (provider: SmsProvider) => SmsProvider;
   render: () => Promise<string>;
@@ -41,6 +43,10 @@ export function createMetrics(deps: { db: Kysely<DB>; role: string; tableCountTt
   const jobsCompleted = registry.counter('carcapital_jobs_completed_total', 'Job runs that completed in this process, by queue.');
   const jobsFailed = registry.counter('carcapital_jobs_failed_total', 'Job runs that failed in this process (to be retried, or given up), by queue.');
   const jobDuration = registry.histogram('carcapital_job_duration_seconds', 'Job run time in seconds, by queue.', JOB_BUCKETS);
+  const readCacheReads = registry.counter(
+    'carcapital_read_cache_reads_total',
+    'Customer reads through the in-memory read cache, by result: hit (memory), miss (database, then held), bypass (database: the change listener is not connected).',
+  );
   const smsSent = registry.counter('carcapital_sms_sent_total', 'SMS handed to the SMS provider by this process, by provider and result (sent, failed).');
 
   const loopDelay = monitorEventLoopDelay({ resolution: 20 });
@@ -75,6 +81,9 @@ export function createMetrics(deps: { db: Kysely<DB>; role: string; tableCountTt
     jobSettled({ queue, outcome, seconds }) {
       (outcome === 'completed' ? jobsCompleted : jobsFailed).inc({ queue });
       jobDuration.observe({ queue }, seconds);
+    },
+    readCacheRead(result) {
+      readCacheReads.inc({ result });
     },
     countSms(provider) {
       return {
