@@ -44,6 +44,8 @@ import { retentionRoutes } from './modules/deletion/retention.routes';
 import * as staffAuth from './modules/staff/staff.service';
 import { supportRoutes } from './modules/support/support.routes';
 import { registerSupportUploads } from './modules/support/support.uploads';
+import { registerVehiclePhotoUpload, vehicleRoutes } from './modules/vehicles/vehicles.routes';
+import type { BlobStore } from './storage/blob-store';
 import { loyaltyRoutes } from './modules/loyalty/loyalty.routes';
 import { bonusRoutes } from './modules/bonus/bonus.routes';
 import { consentRoutes } from './modules/consents/consents.routes';
@@ -84,6 +86,8 @@ export type AppDeps = {
   metrics?: Metrics | null;
   /** Customers' sessions and most-read data in memory (READ_CACHE); absent: every read goes to the database. */
   readCache?: ReadCache | null;
+  /** Files kept outside the rows (DATA_DIR/blobs): the photos of a pledged car. */
+  blobs: BlobStore;
 };
 
 export const DEFAULT_WEB_ROOT = resolve(import.meta.dirname, '../../dist/web');
@@ -164,6 +168,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   };
 
   const applicationDeps = { db: deps.db, clock: deps.clock, random: deps.random, keys: deps.keys, jobs: deps.jobs, pricing: deps.pricing };
+  const vehicleDeps = { db: deps.db, clock: deps.clock, random: deps.random, keys: deps.keys, pricing: deps.pricing, blobs: deps.blobs };
   const devSms = config.devToolsEnabled && deps.sandboxSms !== null;
   const paymentDeps = { ...applicationDeps, logger: deps.logger, acquiring: deps.acquiring, publicUrl: config.publicUrl, crashpoint: deps.crashpoint };
   const routes: AnyRouteSpec[] = [
@@ -172,6 +177,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...pricingRoutes({ pricing: deps.pricing }),
     ...loanChoiceRoutes({ db: deps.db, clock: deps.clock, pricing: deps.pricing }),
     ...applicationRoutes(applicationDeps),
+    ...vehicleRoutes(vehicleDeps),
     ...signingRoutes({ ...applicationDeps, payouts: deps.payouts, auth: authDeps, publicUrl: config.publicUrl }),
     ...loanRoutes({ ...applicationDeps, logger: deps.logger, payouts: deps.payouts, crashpoint: deps.crashpoint, payoutLeaseMs: config.jobExpireSec * 1000 }),
     ...paymentRoutes(paymentDeps),
@@ -193,6 +199,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(devSms && deps.sandboxEmail ? devEmailRoutes({ sandboxEmail: deps.sandboxEmail }) : []),
   ];
   registerRoutes(app, routes, authenticate, readCache);
+  routes.push(...(await registerVehiclePhotoUpload(app, vehicleDeps, authenticate)));
   routes.push(...(await registerSupportUploads(app, { db: deps.db, clock: deps.clock, random: deps.random, keys: deps.keys, jobs: deps.jobs }, authenticate)));
   registerSandboxPages(app, { payouts: deps.sandboxCardPage ?? null, acquiring: deps.sandboxAcquiring ?? null });
   registerAcquiringWebhook(app, paymentDeps);

@@ -42,6 +42,8 @@ const APPLICATION_COLUMNS = [
 
 export const SEALED_COLUMNS: ColumnSpec[] = [
   ...APPLICATION_COLUMNS.map((column) => field('applications', column)),
+  field('application_vehicles', 'pts_number_ct', 'application_id'),
+  field('application_vehicles', 'sts_number_ct', 'application_id'),
   field('payouts', 'cash_code_ct'),
   { ...field('signatures', 'document'), checkSha256: true },
   { ...field('addenda', 'document'), checkSha256: true },

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createFileBlobStore } from './storage/blob-store';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -126,6 +127,9 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
   await catalogue.load();
 
   const keys = deriveKeys(resolveAppSecret(config), config.fieldSecrets);
+  // Photos of pledged cars (issue 10). Not encrypted by the store yet: DATA_DIR must be on encrypted
+  // storage (PD-1, see blob-store.ts); a blob key with its own rotation is a decision still to take.
+  const blobs = createFileBlobStore(join(config.dataDir, 'blobs'));
   let sandboxSms: SandboxSmsProvider | null = null;
   let sms: SmsProvider;
   if (overrides.sms) {
@@ -285,6 +289,7 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
     webRoot: 'webRoot' in overrides ? overrides.webRoot : DEFAULT_WEB_ROOT,
     metrics,
     readCache: readCache?.cache ?? null,
+    blobs,
   };
   // A worker listens for the probes and /metrics only; `all` and `web` serve the whole app.
   const app =

@@ -38,3 +38,16 @@ export {
   type ReleaseProgress,
   type ReleaseProgressInput,
 } from './pledge-release';
+export {
+  maskDocumentNumber,
+  MAX_MILEAGE_KM,
+  MIN_VEHICLE_YEAR,
+  normalizePlate,
+  PLATE_LETTERS,
+  validatePlate,
+  validatePtsNumber,
+  validateStsNumber,
+  validateVehicle,
+  type FieldCheck,
+  type VehicleInput,
+} from './documents';

@@ -629,6 +629,37 @@ export type BonusPointEntriesTable = {
   expires_at: Timestamp | null;
 };
 
+export type VehiclePhotoKind = 'front' | 'back' | 'left' | 'right' | 'odometer' | 'vin_plate' | 'pts_page';
+export type VehiclePhotoType = 'image/jpeg' | 'image/png' | 'image/webp' | 'image/heic';
+
+/** The car of a `car` application (0021). The ПТС and СТС numbers are sealed (pii.ts). */
+export type ApplicationVehiclesTable = {
+  application_id: string;
+  customer_id: string;
+  vin: string;
+  make: string;
+  model: string;
+  year: number;
+  mileage_km: number;
+  plate: string;
+  pts_number_ct: Bytes;
+  sts_number_ct: Bytes;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+};
+
+/** A photo of the car: the bytes are in the blob store under `sha256` (storage/blob-store.ts). */
+export type ApplicationVehiclePhotosTable = {
+  id: string;
+  application_id: string;
+  customer_id: string;
+  kind: VehiclePhotoKind;
+  sha256: string;
+  content_type: VehiclePhotoType;
+  size_bytes: number;
+  uploaded_at: Timestamp;
+};
+
 export type DB = {
   staff: StaffTable;
   staff_sessions: StaffSessionsTable;
@@ -653,6 +684,8 @@ export type DB = {
   email_confirmations: EmailConfirmationsTable;
   loan_choices: LoanChoicesTable;
   applications: ApplicationsTable;
+  application_vehicles: ApplicationVehiclesTable;
+  application_vehicle_photos: ApplicationVehiclePhotosTable;
   consents: ConsentsTable;
   customer_devices: CustomerDevicesTable;
   scoring_checks: ScoringChecksTable;

@@ -91,6 +91,16 @@ export const OWNED_RESOURCES: Record<string, keyof Resources> = {
   '/api/support/tickets/{id}': 'ticketId',
   '/api/support/attachments/{id}': 'attachmentId',
   '/api/sessions/{id}': 'otherSessionId',
+  '/api/applications/{id}/vehicle/photos/{photoId}': 'vehiclePhotoId',
+};
+
+/**
+ * Parts of an owned resource's tree where its parameter must name a narrower kind of it for the
+ * owner's own (control) call to find anything: only a car application has a vehicle, so the
+ * sweeps aim the vehicle routes at the owner's car application.
+ */
+export const NARROWER_RESOURCES: Record<string, keyof Resources> = {
+  '/api/applications/{id}/vehicle': 'carApplicationId',
 };
 
 /** Operations whose path parameter names nothing a customer owns, each with the reason. */
@@ -105,12 +115,20 @@ export const NOT_OWNERSHIP: Record<string, string> = {
 
 export type IdCoverage = 'no-id' | 'swept' | 'staff' | 'not-ownership' | 'uncovered';
 
+/** The owned resource one path parameter names (OWNED_RESOURCES, narrowed by NARROWER_RESOURCES), or null. */
+export function paramResource(operation: Operation, name: string): keyof Resources | null {
+  const prefix = operation.path.slice(0, operation.path.indexOf(`{${name}}`) + name.length + 2);
+  for (const [subtree, resource] of Object.entries(NARROWER_RESOURCES)) {
+    if (subtree.startsWith(prefix) && (operation.path === subtree || operation.path.startsWith(`${subtree}/`))) return resource;
+  }
+  return OWNED_RESOURCES[prefix] ?? null;
+}
+
 /** The owned resource each path parameter names, or null when one of them names nothing known. */
 export function ownedResources(operation: Operation): Array<keyof Resources> | null {
   const resources: Array<keyof Resources> = [];
   for (const name of operation.pathParams) {
-    const prefix = operation.path.slice(0, operation.path.indexOf(`{${name}}`) + name.length + 2);
-    const resource = OWNED_RESOURCES[prefix];
+    const resource = paramResource(operation, name);
     if (!resource) return null;
     resources.push(resource);
   }

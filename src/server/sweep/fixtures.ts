@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import { activeLoan, customerClient } from '../testing/applicant';
+import { VEHICLE_PERSONAS } from '../providers/vehicle/sandbox';
 import { login, runJobs, TEST_ORIGIN, type TestSystem } from '../testing/test-system';
 
 /**
@@ -21,6 +22,21 @@ export type Resources = {
   attachmentId: string;
   /** A second session of the same customer (not the one in `cookie`). */
   otherSessionId: string;
+  /** A draft application for a loan secured by a car, with its vehicle saved and one photo. */
+  carApplicationId: string;
+  vehiclePhotoId: string;
+};
+
+/** A valid vehicle step (the sandbox's clean car). */
+export const VEHICLE = {
+  vin: VEHICLE_PERSONAS.clean.vin,
+  make: 'LADA',
+  model: 'Vesta',
+  year: 2020,
+  mileageKm: 60_000,
+  plate: 'А123ВС77',
+  ptsNumber: '77 УХ 123456',
+  stsNumber: '9900 123456',
 };
 
 /** The smallest PNG head: support files are typed by their bytes, and this is enough for PNG. */
@@ -58,6 +74,25 @@ export async function customerWithResources(system: TestSystem): Promise<Resourc
   });
   expect(uploaded.statusCode, uploaded.body).toBe(201);
 
+  // A car-secured draft next to the repaid-in-part loan: its vehicle and one photo.
+  const car = await api.create({ product: 'car', amount: 300_000, term: 24 });
+  expect(car.statusCode, car.body).toBe(201);
+  const carApplicationId = (car.json() as { id: string }).id;
+  const vehicle = await system.app.inject({
+    method: 'PUT',
+    url: `/api/applications/${carApplicationId}/vehicle`,
+    headers: { ...SAME_ORIGIN, cookie: api.cookie, 'content-type': 'application/json' },
+    payload: JSON.stringify(VEHICLE),
+  });
+  expect(vehicle.statusCode, vehicle.body).toBe(200);
+  const photo = await system.app.inject({
+    method: 'POST',
+    url: `/api/applications/${carApplicationId}/vehicle/photos?kind=front`,
+    headers: { ...SAME_ORIGIN, cookie: api.cookie, 'content-type': 'application/octet-stream' },
+    payload: PNG,
+  });
+  expect(photo.statusCode, photo.body).toBe(201);
+
   system.clock.advance(61_000); // the per-phone gap between SMS codes
   const secondCookie = await login(system, phone);
   const sessions = (await customerClient(system, secondCookie).get('/api/sessions')).json() as { items: { id: string; current: boolean }[] };
@@ -75,5 +110,7 @@ export async function customerWithResources(system: TestSystem): Promise<Resourc
     messageId,
     attachmentId: (uploaded.json() as { id: string }).id,
     otherSessionId: other!.id,
+    carApplicationId,
+    vehiclePhotoId: (photo.json() as { id: string }).id,
   };
 }

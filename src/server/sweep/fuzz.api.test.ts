@@ -5,7 +5,7 @@ import { STAFF_ROLES } from '../modules/staff/staff.service';
 import { loginStaff, type StaffClient } from '../testing/staff';
 import { createTestSystem, login, TEST_ORIGIN, type TestSystem } from '../testing/test-system';
 import { dropTestDatabases } from '../testing/test-database';
-import { fuzzProblems, OUTSIDE_OPENAPI, OWNED_RESOURCES, operationsOf, servedRoutes, type OpenApi, type Operation, type Who } from './coverage';
+import { fuzzProblems, OUTSIDE_OPENAPI, operationsOf, paramResource, servedRoutes, type OpenApi, type Operation, type Who } from './coverage';
 import { customerWithResources, type Resources } from './fixtures';
 import { encodeBytes, fuzzCases, junkPathValue, responseProblem, type FuzzCase } from './fuzz-cases';
 import { SANDBOX_ACQUIRER } from '../providers/acquiring/sandbox';
@@ -67,7 +67,7 @@ afterAll(async () => {
 /** A real value for each path parameter: the fuzzing customer's own ids, staff-side ids of the same data. */
 function pathValue(operation: Operation, name: string): string {
   const prefix = operation.path.slice(0, operation.path.indexOf(`{${name}}`) + name.length + 2);
-  const owned = OWNED_RESOURCES[prefix];
+  const owned = paramResource(operation, name);
   if (owned) return owner[owned];
   const staffSide: Record<string, string> = {
     '/api/staff/users/{id}': otherStaffId,

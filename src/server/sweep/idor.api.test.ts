@@ -3,9 +3,9 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestSystem, TEST_ORIGIN, type TestSystem } from '../testing/test-system';
 import { dropTestDatabases } from '../testing/test-database';
-import { idCoverage, jsonBodySchema, NOT_OWNERSHIP, operationsOf, ownedResources, queryParameters, type OpenApi, type Operation } from './coverage';
+import { idCoverage, jsonBodySchema, NOT_OWNERSHIP, operationsOf, paramResource, queryParameters, type OpenApi, type Operation } from './coverage';
 import { changedTables, snapshot } from './db-snapshot';
-import { customerWithResources, PNG, type Resources } from './fixtures';
+import { customerWithResources, PNG, VEHICLE, type Resources } from './fixtures';
 import { responseProblem } from './fuzz-cases';
 import { validValue } from './json-schema';
 
@@ -56,15 +56,17 @@ const VALID_INPUT: Record<string, { body?: unknown; query?: Record<string, strin
   'POST /api/loans/{id}/prolongation/otp': { body: { days: 7 } },
   'POST /api/loans/{id}/bonus': { body: { points: 1 } },
   'POST /api/support/tickets/{id}/messages': { body: { body: 'Здравствуйте, это не мой вопрос.' } },
+  'PUT /api/applications/{id}/vehicle': { body: VEHICLE },
+  // A ПТС page adds a photo (up to the cap); another kind would replace the fixture's own photo.
+  'POST /api/applications/{id}/vehicle/photos': { query: { kind: 'pts_page' } },
 };
 
 function request(operation: Operation, owner: Resources, caller: Resources): Promise<LightMyRequestResponse> {
-  const resources = ownedResources(operation) ?? [];
   let url = operation.path;
-  operation.pathParams.forEach((name, index) => {
-    const resource = resources[index];
+  for (const name of operation.pathParams) {
+    const resource = paramResource(operation, name);
     url = url.replace(`{${name}}`, resource ? owner[resource] : name === 'kind' ? 'marketing' : 'v1');
-  });
+  }
   const given = VALID_INPUT[operation.key];
   const query: Record<string, string> = { ...(given?.query ?? {}) };
   for (const parameter of queryParameters(operation)) {
@@ -72,7 +74,7 @@ function request(operation: Operation, owner: Resources, caller: Resources): Pro
   }
   const takesBytes = operation.spec.requestBody?.content['application/octet-stream'] !== undefined;
   // An upload names the message too: the owner's message of the owner's request.
-  if (takesBytes) query.messageId = owner.messageId;
+  if (takesBytes && operation.path.startsWith('/api/support/')) query.messageId = owner.messageId;
   if (Object.keys(query).length) url += `?${new URLSearchParams(query).toString()}`;
   const schema = jsonBodySchema(operation);
   const body = given?.body ?? (schema ? fc.sample(validValue(schema), { seed: 1, numRuns: 1 })[0] : undefined);

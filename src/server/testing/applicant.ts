@@ -1,5 +1,7 @@
 import { expect } from 'vitest';
 import { personalInnWithCheckDigits } from '../../core/questionnaire';
+import { REQUIRED_PHOTO_KINDS } from '../modules/vehicles/vehicle-step';
+import { VEHICLE_PERSONAS } from '../providers/vehicle/sandbox';
 import { lastCodeFor, login, nextPhone, runJobs, TEST_ORIGIN, type TestSystem } from './test-system';
 
 export const CLEAN_INN = personalInnWithCheckDigits('7712345678');
@@ -29,7 +31,7 @@ export function questionnaire(overrides: { passportNumber?: string; inn?: string
 
 /** The API as a logged-in browser would call it (same origin, JSON, the session cookie). */
 export function customerClient(sys: TestSystem, cookie: string) {
-  const send = (method: 'POST' | 'PATCH', url: string, body?: unknown, headers: Record<string, string> = {}) =>
+  const send = (method: 'POST' | 'PATCH' | 'PUT', url: string, body?: unknown, headers: Record<string, string> = {}) =>
     sys.app.inject({
       method,
       url,
@@ -39,6 +41,15 @@ export function customerClient(sys: TestSystem, cookie: string) {
   return {
     cookie,
     post: (url: string, body?: unknown) => send('POST', url, body),
+    put: (url: string, body: unknown) => send('PUT', url, body),
+    /** Raw bytes, as the browser uploads a photo (application/octet-stream unless told otherwise). */
+    upload: (url: string, bytes: Buffer, contentType: string | null = 'application/octet-stream') =>
+      sys.app.inject({
+        method: 'POST',
+        url,
+        headers: { origin: TEST_ORIGIN, cookie, ...(contentType ? { 'content-type': contentType } : {}) },
+        payload: bytes,
+      }),
     get: (url: string) => sys.get(url, { cookie }),
     create: (body: unknown = { product: 'pdl', amount: 10_000, term: 30 }) => send('POST', '/api/applications', body),
     patch: (id: string, body: unknown) => send('PATCH', `/api/applications/${id}`, body),
@@ -50,7 +61,32 @@ export function customerClient(sys: TestSystem, cookie: string) {
   };
 }
 
-/** Logs in a new customer and takes an application all the way to a decision. */
+/** A clean car of the sandbox (VEHICLE_PERSONAS.clean), as a borrower types it. */
+export const TEST_VEHICLE = {
+  vin: VEHICLE_PERSONAS.clean.vin,
+  make: 'LADA',
+  model: 'Vesta',
+  year: 2020,
+  mileageKm: 60_000,
+  plate: 'a123bc77',
+  ptsNumber: '77 УХ 123456',
+  stsNumber: '9900 654321',
+};
+
+/** Bytes a JPEG starts with, then something distinct per photo. */
+export const jpegBytes = (label: string) => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from(`JFIF-${label}`)]);
+
+/** The vehicle step of a car application: the car's data and one photo of every required kind. */
+export async function completeVehicleStep(api: ReturnType<typeof customerClient>, applicationId: string, vehicle: object = TEST_VEHICLE) {
+  const saved = await api.put(`/api/applications/${applicationId}/vehicle`, vehicle);
+  expect(saved.statusCode, saved.body).toBe(200);
+  for (const kind of REQUIRED_PHOTO_KINDS) {
+    const uploaded = await api.upload(`/api/applications/${applicationId}/vehicle/photos?kind=${kind}`, jpegBytes(kind));
+    expect(uploaded.statusCode, uploaded.body).toBe(201);
+  }
+}
+
+/** Logs in a new customer and takes an application all the way to a decision (a car application with its vehicle step). */
 export async function decidedApplication(
   sys: TestSystem,
   loan = { product: 'pdl', amount: 10_000, term: 30 },
@@ -63,7 +99,9 @@ export async function decidedApplication(
   const id = created.json().id as string;
   expect((await api.patch(id, questionnaire(overrides))).statusCode).toBe(200);
   expect((await api.consents(id)).statusCode).toBe(200);
-  expect((await api.submit(id)).statusCode).toBe(202);
+  if (created.json().vehicle !== null) await completeVehicleStep(api, id);
+  const submitted = await api.submit(id);
+  expect(submitted.statusCode, submitted.body).toBe(202);
   await runJobs(sys);
   return { api, id, phone, application: (await api.get(`/api/applications/${id}`)).json() };
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EMPLOYMENT_TYPES } from '../../../core/questionnaire';
 import { ApplicationPricingReply } from '../loyalty/loyalty.schemas';
 import { QuoteSchema } from '../pricing/pricing.schemas';
+import { VehicleStepReply } from '../vehicles/vehicles.schemas';
 
 const text = (max: number) => z.string({ error: 'Введите текст.' }).max(max, { error: `Не длиннее ${max} символов.` });
 const date = z.string({ error: 'Введите дату.' }).max(10, { error: 'Дата — в формате ГГГГ-ММ-ДД.' });
@@ -101,6 +102,8 @@ export const ApplicationReply = z.object({
   reapplyAfter: z.string().nullable(),
   pdnWarningRequired: z.boolean(),
   pricing: ApplicationPricingReply,
+  /** Products secured by a car: whether the vehicle step is done; null for other products. */
+  vehicle: VehicleStepReply,
 });
 
 export const ConsentDocumentReply = z.object({

@@ -28,6 +28,8 @@ import {
   storedRate,
   type PersonalPricing,
 } from '../loyalty/loyalty.service';
+import * as vehicleRepo from '../vehicles/vehicles.repo';
+import { vehicleStep, vehicleStepErrors, type VehicleStep } from '../vehicles/vehicle-step';
 import * as repo from './applications.repo';
 
 /**
@@ -142,7 +144,18 @@ export type ApplicationView = {
   pdnWarningRequired: boolean;
   /** The personal rate this application prices with and why (null: the product's own rate). */
   pricing: ReturnType<typeof applicationPricingView>;
+  /** Products secured by a car: whether the vehicle step is done (modules/vehicles); null otherwise. */
+  vehicle: VehicleStep | null;
 };
+
+const securedByCar = (deps: ApplicationDeps, productCode: string) => deps.pricing.product(productCode)?.collateral === 'car';
+
+/** The vehicle step of a car application (data saved, photo kinds present), read in two small queries. */
+async function vehicleStepOf(deps: ApplicationDeps, row: repo.ApplicationRow): Promise<VehicleStep | null> {
+  if (!securedByCar(deps, row.product_code)) return null;
+  const [withVehicle, kinds] = await Promise.all([vehicleRepo.applicationsWithVehicle(deps.db, [row.id]), vehicleRepo.photoKinds(deps.db, [row.id])]);
+  return vehicleStep(withVehicle.has(row.id), kinds.map((k) => k.kind));
+}
 
 /**
  * `listed`: the application as the list shows it — consents read by the caller for all at once, and
@@ -201,6 +214,7 @@ async function view(deps: ApplicationDeps, row: repo.ApplicationRow, listed?: { 
     reapplyAfter: row.status === 'declined' ? row.reapply_after : null,
     pdnWarningRequired: row.status === 'approved' && row.pdn_percent !== null && Number(row.pdn_percent) > 50,
     pricing: applicationPricingView(deps.pricing, row),
+    vehicle: await vehicleStepOf(deps, row),
   };
 }
 
@@ -391,6 +405,10 @@ export async function submitApplication(deps: ApplicationDeps, actor: Actor, id:
       .map((c) => c.kind),
   );
   for (const kind of REQUIRED_CONSENTS) if (!granted.has(kind)) fields[`consents.${kind}`] = `Нужно согласие: «${consentDocument(kind).title}».`;
+  // A loan secured by a car needs the car's data and every required photo (modules/vehicles).
+  const vehicle = await vehicleStepOf(deps, row);
+  const vehicleErrors = vehicle && !vehicle.complete ? vehicleStepErrors(vehicle) : null;
+  if (vehicleErrors) Object.assign(fields, vehicleErrors.fields);
   // The personal rate as of today goes with the application to scoring and stays with it from the decision on.
   const personal = await pricingFor(deps, actor, row.product_code, row.promo_code, false);
   try {
@@ -400,7 +418,11 @@ export async function submitApplication(deps: ApplicationDeps, actor: Actor, id:
     else throw error;
   }
   if (Object.keys(fields).length) {
-    throw new AppError('conflict', 'Анкета заполнена не полностью: проверьте отмеченные поля.', { fields });
+    const onlyVehicle = vehicleErrors && Object.keys(fields).every((key) => key in vehicleErrors.fields);
+    const message = onlyVehicle
+      ? `Заявку пока нельзя отправить. ${vehicleErrors.summary}`
+      : `Анкета заполнена не полностью: проверьте отмеченные поля.${vehicleErrors ? ` ${vehicleErrors.summary}` : ''}`;
+    throw new AppError('conflict', message, { fields });
   }
   const submitted = await deps.db.transaction().execute(async (trx) => {
     if (!(await repo.updateDraft(trx, row.id, pricingColumns(personal)))) return false;

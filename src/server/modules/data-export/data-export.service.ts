@@ -14,6 +14,7 @@ import { findCustomerEmail } from '../email/email.repo';
 import { openEmail } from '../email/email.service';
 import { servicingView } from '../servicing/servicing.service';
 import { getTicket, listTickets } from '../support/support.service';
+import { vehiclesForExport } from '../vehicles/vehicles.service';
 
 /**
  * «Скачать мои данные» (SECURITY.md PD-7; 152-ФЗ ст. 14): everything we keep about the customer that
@@ -36,6 +37,7 @@ async function applicationsOf(deps: DataExportDeps, customerId: string) {
   const methods = rows.length
     ? await deps.db.selectFrom('payout_methods').selectAll().where('application_id', 'in', rows.map((r) => r.id)).execute()
     : [];
+  const vehicles = await vehiclesForExport(deps.db, deps.keys, rows.map((r) => r.id));
   return rows.map((row) => {
     const method = methods.find((m) => m.application_id === row.id);
     return {
@@ -51,6 +53,7 @@ async function applicationsOf(deps: DataExportDeps, customerId: string) {
       offer: row.offer_amount_rubles !== null ? { amountRubles: row.offer_amount_rubles, term: row.offer_term } : null,
       reapplyAfter: row.status === 'declined' ? row.reapply_after : null,
       payoutMethod: method ? publicView(method) : null,
+      vehicle: vehicles.get(row.id) ?? null,
     };
   });
 }
