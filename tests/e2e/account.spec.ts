@@ -22,7 +22,8 @@ test('the FAQ and the «Не приходит SMS» form work without logging in
   await page.goto('/faq');
   await expect(page.getByRole('heading', { level: 1, name: 'Вопросы и ответы' })).toBeVisible();
   const questions = page.locator('details');
-  expect(await questions.count()).toBeGreaterThan(10);
+  // The list may render a moment after the heading: wait for it rather than count at once.
+  await expect.poll(() => questions.count()).toBeGreaterThan(10);
   await questions.first().locator('summary').click();
   await expect(questions.first()).toHaveAttribute('open', '');
   await checkScreen(page, testInfo, 'faq');
