@@ -53,16 +53,9 @@ export type VehiclePhotoView = {
   url: string;
 };
 
-export type VehicleView = {
+/** The car as the customer gave it (VIN and plate normalised; ПТС and СТС masked), with its photos. */
+export type VehicleView = VehicleInput & {
   applicationId: string;
-  vin: string;
-  make: string;
-  model: string;
-  year: number;
-  mileageKm: number;
-  plate: string;
-  ptsNumber: string;
-  stsNumber: string;
   updatedAt: string;
   photos: VehiclePhotoView[];
   complete: boolean;
