@@ -646,6 +646,48 @@ export type ApplicationVehiclesTable = {
   sts_number_ct: Bytes;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** The valuation the decision used (0022); null until scored. */
+  valuation_kopecks: ColumnType<number | null, number | null | undefined, number | null>;
+  valuation_source: ColumnType<string | null, string | null | undefined, string | null>;
+  valued_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  valuation_share_percent: ColumnType<number | null, number | null | undefined, number | null>;
+};
+
+export type PledgeStatus = 'registering' | 'registered' | 'releasing' | 'released' | 'cancelled';
+
+/** The pledge of a signed car loan in the notaries' registry (0022). */
+export type LoanPledgesTable = {
+  loan_id: string;
+  customer_id: string;
+  application_id: string;
+  vin: string;
+  status: PledgeStatus;
+  notice_number: string | null;
+  registered_at: Timestamp | null;
+  ended_on: string | null;
+  release_due_on: string | null;
+  release_number: string | null;
+  released_at: Timestamp | null;
+  register_attempts: ColumnType<number, number | undefined, number>;
+  release_attempts: ColumnType<number, number | undefined, number>;
+  claimed_until: Timestamp | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+};
+
+/** The sandbox pledge registry's store (0022). */
+export type SandboxPledgeNoticesTable = {
+  notice_number: string;
+  idempotency_key: string;
+  fingerprint: string;
+  vin: string;
+  pledgee: string;
+  contract_number: string;
+  registered_at: Timestamp;
+  release_key: string | null;
+  release_number: string | null;
+  released_at: Timestamp | null;
 };
 
 /** A photo of the car: the bytes are in the blob store under `sha256` (storage/blob-store.ts). */
@@ -686,6 +728,8 @@ export type DB = {
   applications: ApplicationsTable;
   application_vehicles: ApplicationVehiclesTable;
   application_vehicle_photos: ApplicationVehiclePhotosTable;
+  loan_pledges: LoanPledgesTable;
+  sandbox_pledge_notices: SandboxPledgeNoticesTable;
   consents: ConsentsTable;
   customer_devices: CustomerDevicesTable;
   scoring_checks: ScoringChecksTable;
