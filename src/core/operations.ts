@@ -4,7 +4,7 @@
  * status reads the same on the screen and in the file.
  */
 
-export const OPERATION_TYPES = ['application', 'decision', 'signing', 'payout', 'refusal', 'accrual', 'payment', 'prolongation', 'closing', 'support', 'bonus'] as const;
+export const OPERATION_TYPES = ['application', 'decision', 'signing', 'payout', 'refusal', 'accrual', 'payment', 'prolongation', 'closing', 'support', 'bonus', 'pledge'] as const;
 
 export type OperationType = (typeof OPERATION_TYPES)[number];
 
@@ -21,6 +21,7 @@ export const OPERATION_TYPE_LABELS: Record<OperationType, string> = {
   closing: 'Погашение',
   support: 'Обращения в поддержку',
   bonus: 'Бонусные баллы',
+  pledge: 'Залог автомобиля',
 };
 
 /** Statuses as the borrower reads them (the API gives the codes). */
@@ -42,4 +43,6 @@ export const OPERATION_STATUS_TEXT: Record<string, string> = {
   void: 'не состоялось',
   spent: 'списано',
   expired: 'сгорели',
+  registered: 'зарегистрирован',
+  released: 'снят',
 };

@@ -1,3 +1,4 @@
+import { DEFAULT_CAR_RULES, type CarRules } from '../core/vehicle';
 import { z } from 'zod';
 import type { FieldSecret } from './crypto';
 
@@ -125,6 +126,14 @@ const EnvSchema = z
     READ_CACHE_TTL_SEC: positiveInt.max(3600).default(60),
     /** Memory the read cache may hold per process, MB (sessions ~1 KB, replies 1–30 KB each); the oldest go first. */
     READ_CACHE_MAX_MB: positiveInt.max(4_096).default(32),
+    /** Loans secured by a car (core/vehicle/car-rules.ts): the share of the valuation lent, whole percent. */
+    CAR_VALUATION_SHARE_PERCENT: positiveInt.max(100).default(DEFAULT_CAR_RULES.valuationSharePercent),
+    /** The oldest a car may be when the loan ends, in model years. */
+    CAR_MAX_AGE_YEARS: positiveInt.max(100).default(DEFAULT_CAR_RULES.maxAgeYearsAtMaturity),
+    /** The earliest model year accepted; unset: only the age rule applies. */
+    CAR_MIN_YEAR: positiveInt.min(1980).max(2200).optional(),
+    /** The pledgee as the notice in the pledge registry names it (the lender's full name and ОГРН). */
+    PLEDGEE_NAME: z.string().min(3).max(300).default('ООО МКК «КарКапитал»'),
     /** On SIGTERM: how long to wait for requests and running jobs before exiting anyway (code 1); SECURITY.md REL-3: 10 s. */
     SHUTDOWN_TIMEOUT_SEC: positiveInt.max(600).default(10),
   })
@@ -236,6 +245,8 @@ export type Config = {
   metricsTableCountMs: number;
   /** null: no read cache. */
   readCache: { ttlMs: number; maxBytes: number } | null;
+  /** What cars are accepted as a pledge and how much of the valuation is lent. */
+  car: { rules: CarRules; pledgee: string };
   shutdownTimeoutSec: number;
   /** Dev-only tools (the sandbox SMS page) are on outside production with the sandbox provider. */
   devToolsEnabled: boolean;
@@ -325,6 +336,15 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     metricsTableCountMs: env.METRICS_TABLE_COUNT_SEC * 1000,
     readCache: env.READ_CACHE ? { ttlMs: env.READ_CACHE_TTL_SEC * 1000, maxBytes: env.READ_CACHE_MAX_MB * 1024 * 1024 } : null,
     shutdownTimeoutSec: env.SHUTDOWN_TIMEOUT_SEC,
+    car: {
+      rules: {
+        ...DEFAULT_CAR_RULES,
+        valuationSharePercent: env.CAR_VALUATION_SHARE_PERCENT,
+        maxAgeYearsAtMaturity: env.CAR_MAX_AGE_YEARS,
+        ...(env.CAR_MIN_YEAR === undefined ? {} : { minYear: env.CAR_MIN_YEAR }),
+      },
+      pledgee: env.PLEDGEE_NAME,
+    },
     devToolsEnabled: env.NODE_ENV !== 'production' && env.SMS_PROVIDER === 'sandbox',
   });
 }

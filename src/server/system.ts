@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createFileBlobStore } from './storage/blob-store';
+import { createFileBlobStore, type BlobStore } from './storage/blob-store';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -48,6 +48,8 @@ import { EXPIRY_QUEUE as BONUS_EXPIRY_QUEUE, expirePoints } from './modules/bonu
 import { createSandboxAcquiring, SANDBOX_NOTIFY_QUEUE, type SandboxAcquiring } from './providers/acquiring/sandbox';
 import type { AcquiringProvider } from './providers/acquiring/port';
 import { createYooKassaAcquiring } from './providers/acquiring/yookassa';
+import { createSandboxPledgeRegistry, createSandboxVehicleChecks, type SandboxPledgeRegistry } from './providers/vehicle/sandbox';
+import { advancePledge, createPledgeHandler, PLEDGE_QUEUE, PLEDGE_SWEEP_QUEUE, sweepPledges } from './modules/pledges/pledges.service';
 import { createDisburseHandler, DISBURSE_QUEUE, PAYOUT_RETRY_LIMIT, releaseDueLoans, RELEASE_QUEUE } from './modules/loans/loans.service';
 
 /**
@@ -63,6 +65,12 @@ export type System = {
   sandboxPayouts: SandboxPayouts & { control: SandboxControl };
   /** The sandbox acquirer (repayments) and its switches. */
   sandboxAcquiring: SandboxAcquiring;
+  /** The sandbox vehicle checks and pledge registry, with their switches. */
+  sandboxVehicles: { registry: SandboxPledgeRegistry; control: SandboxControl };
+  /** Files kept outside the rows (DATA_DIR/blobs): the photos of pledged cars. */
+  blobs: BlobStore;
+  /** The pledge jobs, callable directly (tests, operators). */
+  pledges: { advance: (loanId: string) => Promise<void>; sweep: () => Promise<number> };
   /** The periodic money jobs, callable directly (tests, operators). */
   money: { accrueAll: () => Promise<number>; reconcilePayments: (options?: { olderThanMs?: number }) => Promise<number>; sendReminders: () => Promise<number> };
   database: Database;
@@ -162,6 +170,13 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
   // The four qualified bureaus: all are asked about a self-ban; the first gives the credit report.
   const bureaus: BureauProvider[] = ['nbki', 'okb', 'scoring-bureau', 'kbrs'].map((name) => createSandboxBureau(`${name}-sandbox`, sandboxProviders));
 
+  // Loans secured by a car: the pledge registry, ГИБДД and valuation lookups, and the notary filings.
+  // Sandboxes only (providers/vehicle/port.ts: no real adapter yet); the registry keeps its notices
+  // in the database, so what a worker files shows in every process's pledge lookup.
+  const vehicleControl = createSandboxControl(config.providers.sandboxLatencyMs);
+  const pledgeRegistry = createSandboxPledgeRegistry({ db: database.db, clock, random, control: vehicleControl });
+  const vehicleChecks = createSandboxVehicleChecks({ clock, control: vehicleControl, registry: pledgeRegistry });
+
   const payoutControl = createSandboxControl(config.providers.sandboxLatencyMs);
   const sandboxPayouts = Object.assign(
     createSandboxPayouts({
@@ -225,6 +240,8 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
       logger,
       passportCheck,
       bureaus,
+      vehicleChecks,
+      carRules: config.car.rules,
       providerTimeoutMs: config.providers.timeoutMs,
       crashpoint,
     }),
@@ -243,6 +260,20 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
     expireInSeconds: config.jobExpireSec,
   });
   jobs.define({ name: RELEASE_QUEUE, handler: async () => void (await releaseDueLoans(loanDeps)), cron: '* * * * *', retryLimit: 1 });
+  const pledgeDeps = {
+    db: database.db,
+    clock,
+    random,
+    keys,
+    jobs,
+    logger,
+    registry: pledgeRegistry,
+    pledgee: config.car.pledgee,
+    providerTimeoutMs: config.providers.timeoutMs,
+    leaseMs: config.jobExpireSec * 1000,
+  };
+  jobs.define({ name: PLEDGE_QUEUE, handler: createPledgeHandler(pledgeDeps), retryLimit: 5, retryDelaySec: 5, pollingIntervalSec: 0.5, expireInSeconds: config.jobExpireSec });
+  jobs.define({ name: PLEDGE_SWEEP_QUEUE, handler: async () => void (await sweepPledges(pledgeDeps)), cron: '* * * * *', retryLimit: 1 });
   const servicingDeps = { db: database.db, clock, random, logger };
   // Hourly, so a missed run (a restart at midnight) is caught up the same morning; idempotent per day.
   jobs.define({ name: ACCRUAL_QUEUE, handler: async () => void (await accrueAll(servicingDeps)), cron: '5 * * * *', retryLimit: 3 });
@@ -265,7 +296,7 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
   jobs.define({ name: REMINDER_QUEUE, handler: async () => void (await sendReminders(reminderDeps)), cron: '15 * * * *', retryLimit: 1 });
   jobs.define({ name: RECONCILE_QUEUE, handler: async () => void (await reconcilePayments(paymentDeps)), cron: '*/10 * * * *', retryLimit: 1 });
   // Deleted accounts (PD-7, PD-8): destruction due a day after the confirmation, purge at the end of the hold.
-  jobs.define({ name: RETENTION_QUEUE, handler: createRetentionHandler({ db: database.db, clock, random, keys, logger }), cron: '35 * * * *', retryLimit: 3 });
+  jobs.define({ name: RETENTION_QUEUE, handler: createRetentionHandler({ db: database.db, clock, random, keys, blobs, logger }), cron: '35 * * * *', retryLimit: 3 });
   jobs.define({ name: SANDBOX_NOTIFY_QUEUE, handler: (data) => sandboxAcquiring.deliver(data), retryLimit: 10, retryDelaySec: 2, pollingIntervalSec: 0.5, expireInSeconds: config.jobExpireSec });
   await jobs.start({ runWorkers: config.runWorkers });
 
@@ -312,6 +343,9 @@ export async function startSystem(config: Config, overrides: SystemOverrides = {
     sandboxProviders,
     sandboxPayouts,
     sandboxAcquiring,
+    sandboxVehicles: { registry: pledgeRegistry, control: vehicleControl },
+    blobs,
+    pledges: { advance: (loanId) => advancePledge(pledgeDeps, loanId), sweep: () => sweepPledges(pledgeDeps) },
     money: {
       accrueAll: () => accrueAll(servicingDeps),
       reconcilePayments: (options) => reconcilePayments(paymentDeps, options),

@@ -439,7 +439,7 @@ export type AddendaTable = {
 
 export type AcquiringEventsTable = { provider: string; event_id: string; received_at: Timestamp };
 
-export type OperationType = 'application' | 'decision' | 'signing' | 'payout' | 'refusal' | 'accrual' | 'payment' | 'prolongation' | 'closing' | 'support' | 'bonus';
+export type OperationType = 'application' | 'decision' | 'signing' | 'payout' | 'refusal' | 'accrual' | 'payment' | 'prolongation' | 'closing' | 'support' | 'bonus' | 'pledge';
 
 export type OperationsTable = {
   id: string;

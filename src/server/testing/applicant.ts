@@ -91,6 +91,7 @@ export async function decidedApplication(
   sys: TestSystem,
   loan = { product: 'pdl', amount: 10_000, term: 30 },
   overrides: Parameters<typeof questionnaire>[0] = {},
+  vehicle: object = TEST_VEHICLE,
 ) {
   const phone = nextPhone();
   const api = customerClient(sys, await login(sys, phone));
@@ -99,7 +100,7 @@ export async function decidedApplication(
   const id = created.json().id as string;
   expect((await api.patch(id, questionnaire(overrides))).statusCode).toBe(200);
   expect((await api.consents(id)).statusCode).toBe(200);
-  if (created.json().vehicle !== null) await completeVehicleStep(api, id);
+  if (created.json().vehicle !== null) await completeVehicleStep(api, id, vehicle);
   const submitted = await api.submit(id);
   expect(submitted.statusCode, submitted.body).toBe(202);
   await runJobs(sys);

@@ -64,3 +64,11 @@ CREATE TABLE sandbox_pledge_notices (
   released_at        timestamptz
 );
 CREATE INDEX sandbox_pledge_notices_vin ON sandbox_pledge_notices (vin, registered_at);
+
+-- The operation history gets a «pledge» kind (registered, released). 0014's way of reading the
+-- list in force back from the constraint does not parse the form PostgreSQL stores it in since
+-- ('{a,b}'::text[]), so the whole list is stated: core/operations.ts OPERATION_TYPES.
+ALTER TABLE operations DROP CONSTRAINT operations_type_check;
+ALTER TABLE operations ADD CONSTRAINT operations_type_check CHECK (type IN (
+  'application', 'decision', 'signing', 'payout', 'refusal', 'accrual', 'payment', 'prolongation', 'closing', 'support', 'bonus', 'pledge'
+));

@@ -104,6 +104,8 @@ export const ApplicationReply = z.object({
   pricing: ApplicationPricingReply,
   /** Products secured by a car: whether the vehicle step is done; null for other products. */
   vehicle: VehicleStepReply,
+  /** A scored car application: the car's valuation and the share of it lent; null otherwise. */
+  collateral: z.object({ valuationKopecks: z.number().int(), sharePercent: z.number().int() }).nullable(),
 });
 
 export const ConsentDocumentReply = z.object({

@@ -146,15 +146,25 @@ export type ApplicationView = {
   pricing: ReturnType<typeof applicationPricingView>;
   /** Products secured by a car: whether the vehicle step is done (modules/vehicles); null otherwise. */
   vehicle: VehicleStep | null;
+  /** A scored car application: the valuation and the share of it lent (the offer is at most that). */
+  collateral: { valuationKopecks: number; sharePercent: number } | null;
 };
 
 const securedByCar = (deps: ApplicationDeps, productCode: string) => deps.pricing.product(productCode)?.collateral === 'car';
 
-/** The vehicle step of a car application (data saved, photo kinds present), read in two small queries. */
-async function vehicleStepOf(deps: ApplicationDeps, row: repo.ApplicationRow): Promise<VehicleStep | null> {
+/** A car application's vehicle step (data saved, photo kinds present) and valuation, in two small queries. */
+async function carOf(deps: ApplicationDeps, row: repo.ApplicationRow): Promise<{ step: VehicleStep; collateral: ApplicationView['collateral'] } | null> {
   if (!securedByCar(deps, row.product_code)) return null;
-  const [withVehicle, kinds] = await Promise.all([vehicleRepo.applicationsWithVehicle(deps.db, [row.id]), vehicleRepo.photoKinds(deps.db, [row.id])]);
-  return vehicleStep(withVehicle.has(row.id), kinds.map((k) => k.kind));
+  const [vehicle, kinds] = await Promise.all([vehicleRepo.findVehicle(deps.db, row.id), vehicleRepo.photoKinds(deps.db, [row.id])]);
+  const valued = vehicle?.valuation_kopecks != null && vehicle.valuation_share_percent != null;
+  return {
+    step: vehicleStep(vehicle !== undefined, kinds.map((k) => k.kind)),
+    collateral: valued ? { valuationKopecks: vehicle.valuation_kopecks!, sharePercent: vehicle.valuation_share_percent! } : null,
+  };
+}
+
+async function vehicleStepOf(deps: ApplicationDeps, row: repo.ApplicationRow): Promise<VehicleStep | null> {
+  return (await carOf(deps, row))?.step ?? null;
 }
 
 /**
@@ -180,7 +190,7 @@ async function view(deps: ApplicationDeps, row: repo.ApplicationRow, listed?: { 
             : {}),
           ...(questionnaire.inn ? { inn: maskInn(questionnaire.inn) } : {}),
         };
-  const consents = listed?.consents ?? (await repo.consentsForApplication(deps.db, row.id));
+  const [consents, car] = await Promise.all([listed?.consents ?? repo.consentsForApplication(deps.db, row.id), carOf(deps, row)]);
   let offer: ApplicationView['offer'] = null;
   if (row.status === 'approved' && row.offer_amount_rubles !== null && row.offer_term !== null) {
     const quote = quoteOrNull(deps.pricing, {
@@ -214,7 +224,8 @@ async function view(deps: ApplicationDeps, row: repo.ApplicationRow, listed?: { 
     reapplyAfter: row.status === 'declined' ? row.reapply_after : null,
     pdnWarningRequired: row.status === 'approved' && row.pdn_percent !== null && Number(row.pdn_percent) > 50,
     pricing: applicationPricingView(deps.pricing, row),
-    vehicle: await vehicleStepOf(deps, row),
+    vehicle: car?.step ?? null,
+    collateral: car?.collateral ?? null,
   };
 }
 

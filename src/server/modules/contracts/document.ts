@@ -3,6 +3,7 @@ import { formatLongDate, type BusinessDate } from '../../../core/dates';
 import { formatRubles } from '../../../core/money';
 import type { Product } from '../../../core/pricing/products';
 import type { Quote } from '../../../core/pricing/quote';
+import { PLEDGE_RELEASE_WORKING_DAYS } from '../../../core/vehicle';
 import type { PayoutType } from '../../providers/payouts/port';
 
 /**
@@ -23,8 +24,24 @@ export type ContractInput = {
   date: BusinessDate;
   /** ПДН in %, when above 50 % the borrower signs the warning with the terms (601-ФЗ). */
   pdnPercent: number | null;
+  /** A loan secured by a car: the pledge agreement's terms, part of the same signed text. */
+  pledge?: PledgeTerms | null | undefined;
   /** A personal rate's reason («Ставка 0,76 % в день вместо 0,8 % — уровень «Серебро».»), shown with the rate. */
   pricingNote?: string | null | undefined;
+};
+
+export type PledgeTerms = {
+  vin: string;
+  make: string;
+  model: string;
+  year: number;
+  plate: string;
+  ptsNumber: string;
+  stsNumber: string;
+  /** The valuation the decision used: the parties' agreed value of the car (ГК РФ ст. 340). */
+  valuationKopecks: number;
+  /** The lender as the registry notice names it. */
+  pledgee: string;
 };
 
 export type ContractDocument = {
@@ -81,6 +98,7 @@ export function buildContract(input: ContractInput): ContractDocument {
           `УВЕДОМЛЕНИЕ О ПОКАЗАТЕЛЕ ДОЛГОВОЙ НАГРУЗКИ. Ваш показатель долговой нагрузки с учётом этого займа — ${input.pdnPercent.toLocaleString('ru-RU')} %: больше половины вашего ежемесячного дохода уходит на платежи по долгам. Есть риск, что вы не сможете платить вовремя, и тогда возможны неустойка и ухудшение кредитной истории. Подписывая договор, вы подтверждаете, что ознакомились с этим уведомлением.`,
         ]
       : []),
+    ...(input.pledge ? ['', ...pledgeAgreement(number, input.pledge, quote)] : []),
     `Договор подписан простой электронной подписью заёмщика (одноразовый код из SMS) по соглашению об использовании ПЭП.`,
   ];
   const text = lines.join('\n');
@@ -96,6 +114,25 @@ export function buildContract(input: ContractInput): ContractDocument {
       returnDate: quote.returnDate,
     },
   };
+}
+
+/**
+ * The pledge agreement (договор залога транспортного средства) signed with the terms: what is
+ * pledged, its agreed value, what it secures, that the car stays with the borrower, and the
+ * registry notices — registration after signing, exclusion within 3 working days of repayment
+ * (DOMAIN.md R24). The lender's lawyer supplies the final wording.
+ */
+function pledgeAgreement(number: string, pledge: PledgeTerms, quote: Quote): string[] {
+  return [
+    `ДОГОВОР ЗАЛОГА ТРАНСПОРТНОГО СРЕДСТВА (часть договора № ${number})`,
+    `1. Предмет залога: автомобиль ${pledge.make} ${pledge.model}, ${pledge.year} года выпуска, VIN ${pledge.vin}, государственный регистрационный знак ${pledge.plate}, ПТС (ЭПТС) № ${pledge.ptsNumber}, СТС № ${pledge.stsNumber}.`,
+    `2. Оценка предмета залога по соглашению сторон: ${formatRubles(pledge.valuationKopecks)}.`,
+    `3. Залог обеспечивает исполнение обязательств заёмщика по договору займа № ${number}: возврат займа ${formatRubles(quote.amountKopecks)}, уплату процентов и неустойки.`,
+    `4. Автомобиль остаётся у залогодателя и в его пользовании. Без письменного согласия залогодержателя (${pledge.pledgee}) его нельзя продать, подарить, сдать в аренду или передать в залог другому лицу.`,
+    `5. Залогодержатель направляет уведомление о возникновении залога в реестр уведомлений о залоге движимого имущества (Федеральная нотариальная палата) после подписания договора, за свой счёт, и сообщает заёмщику его регистрационный номер в личном кабинете.`,
+    `6. После полного исполнения обязательств по займу, а также при отказе заёмщика от получения займа залог прекращается; залогодержатель направляет уведомление об исключении сведений о залоге не позднее ${PLEDGE_RELEASE_WORKING_DAYS} рабочих дней со дня, когда узнал об этом.`,
+    `7. Взыскание на предмет залога обращается только в судебном порядке или по исполнительной надписи нотариуса в случаях, предусмотренных законом.`,
+  ];
 }
 
 /** Cooling-off before money may leave (353-ФЗ ст. 7 ч. 9.3, from 2025-09-01). */

@@ -15,7 +15,10 @@ import { quoteOrNull } from '../pricing/pricing.service';
 import { DISBURSE_QUEUE } from '../loans/loans.service';
 import { recordOperation } from '../history/operations';
 import { contractPricingNote, countPromoCodeAtSigning, personalPricing, pricingColumns, storedRate } from '../loyalty/loyalty.service';
-import { buildContract, coolingOffHours, PEP_AGREEMENT_KIND, type ContractDocument } from './document';
+import { buildContract, coolingOffHours, PEP_AGREEMENT_KIND, type ContractDocument, type PledgeTerms } from './document';
+import * as vehiclesRepo from '../vehicles/vehicles.repo';
+import { openVehicleDocuments } from '../vehicles/vehicles.service';
+import { openPledge } from '../pledges/pledges.service';
 
 /**
  * From an approved offer to a signed contract (SECURITY.md SIG-1…4):
@@ -24,7 +27,13 @@ import { buildContract, coolingOffHours, PEP_AGREEMENT_KIND, type ContractDocume
  * stores the immutable evidence and, without a cooling-off period, enqueues the payout.
  */
 
-export type SigningDeps = ApplicationDeps & { payouts: PayoutProvider; auth: auth.AuthDeps; publicUrl: URL };
+export type SigningDeps = ApplicationDeps & {
+  payouts: PayoutProvider;
+  auth: auth.AuthDeps;
+  publicUrl: URL;
+  /** The lender as the pledge agreement and the registry notice name it (car loans). */
+  pledgee: string;
+};
 
 type ApprovedApplication = applicationsRepo.ApplicationRow & { offer_amount_rubles: number; offer_term: number };
 
@@ -249,7 +258,25 @@ export async function currentContract(deps: SigningDeps, actor: auth.Actor, row:
     date: moscowDate(deps.clock.now()),
     pdnPercent: row.pdn_percent === null ? null : Number(row.pdn_percent),
     pricingNote: contractPricingNote(deps.pricing, row),
+    pledge: product.collateral === 'car' ? await pledgeTerms(deps, row.id) : null,
   });
+}
+
+/** The car of an approved car application, as the pledge agreement states it. */
+async function pledgeTerms(deps: SigningDeps, applicationId: string): Promise<PledgeTerms> {
+  const vehicle = await vehiclesRepo.findVehicle(deps.db, applicationId);
+  // Scoring approves a car loan only with its valuation kept on the vehicle row.
+  if (!vehicle || vehicle.valuation_kopecks === null) throw new AppError('conflict', 'Нет оценки автомобиля: обратитесь в поддержку.');
+  return {
+    vin: vehicle.vin,
+    make: vehicle.make,
+    model: vehicle.model,
+    year: vehicle.year,
+    plate: vehicle.plate,
+    ...openVehicleDocuments(deps.keys, vehicle),
+    valuationKopecks: vehicle.valuation_kopecks,
+    pledgee: deps.pledgee,
+  };
 }
 
 /** Thrown inside the signing transaction to roll it back when the promo code ran out meanwhile. */
@@ -401,6 +428,9 @@ async function signInTransaction(
       })
       .execute();
     if (hours === 0) await deps.jobs.enqueue(trx, DISBURSE_QUEUE, { loanId });
+    // A car loan: the pledge notice is filed by a job, right after this commits (modules/pledges).
+    const vehicle = deps.pricing.product(row.product_code)?.collateral === 'car' ? await vehiclesRepo.findVehicle(trx, row.id) : undefined;
+    if (vehicle) await openPledge(trx, deps.jobs, { loanId, customerId: actor.customerId, applicationId: row.id, vin: vehicle.vin, at: now });
     await recordOperation(trx, deps.random, {
       customerId: actor.customerId,
       loanId,

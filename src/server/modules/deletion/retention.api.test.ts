@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { DAY_MS } from '../../../core/clock';
-import { activeLoan, customerClient } from '../../testing/applicant';
+import { activeLoan, customerClient, decidedApplication, jpegBytes, questionnaire, TEST_VEHICLE } from '../../testing/applicant';
+import { REQUIRED_PHOTO_KINDS } from '../vehicles/vehicle-step';
+import { VEHICLE_PERSONAS } from '../../providers/vehicle/sandbox';
 import { loginStaff, type StaffClient } from '../../testing/staff';
 import { lastCodeFor, login, nextPhone, runJobs, TEST_ORIGIN, useTestSystem } from '../../testing/test-system';
 import { verifyAuditChain } from '../audit/audit.service';
@@ -363,5 +365,49 @@ describe('a deleted account through day 0, day 30 and the end of the hold', () =
     // Compliance works in its own workspace only: the customer card is not one of them.
     expect((await compliance.get('/api/staff/customers?query=%2B79120000000')).statusCode).toBe(403);
     expect((await compliance.get('/api/staff/me')).json().roles).toEqual(['compliance']);
+  });
+});
+
+describe('the car of a deleted account (issue 10)', () => {
+  it('a car application that became no contract loses its car data, photo rows and photo files by day 30', async () => {
+    // Photos of its own bytes, but the front one the same bytes as another customer's (the store is content-addressed).
+    const phone = nextPhone();
+    const api = customerClient(system, await login(system, phone));
+    const created = await api.create({ product: 'car', amount: 300_000, term: 12 });
+    const id = created.json().id as string;
+    expect((await api.patch(id, questionnaire())).statusCode).toBe(200);
+    expect((await api.consents(id)).statusCode).toBe(200);
+    expect((await api.put(`/api/applications/${id}/vehicle`, { ...TEST_VEHICLE, vin: VEHICLE_PERSONAS.pledged.vin })).statusCode).toBe(200);
+    for (const kind of REQUIRED_PHOTO_KINDS) {
+      const bytes = kind === 'front' ? jpegBytes('front') : jpegBytes(`${kind}-${phone}`);
+      expect((await api.upload(`/api/applications/${id}/vehicle/photos?kind=${kind}`, bytes)).statusCode).toBe(201);
+    }
+    expect((await api.submit(id)).statusCode).toBe(202);
+    await runJobs(system);
+    expect((await api.get(`/api/applications/${id}`)).json().status).toBe('declined');
+    const customerId = ((await api.get('/api/me')).json() as { id: string }).id;
+    const photos = await db().selectFrom('application_vehicle_photos').select(['sha256', 'kind']).where('application_id', '=', id).execute();
+    expect(photos).toHaveLength(REQUIRED_PHOTO_KINDS.length);
+    const shared = photos.find((p) => p.kind === 'front')!.sha256;
+    const other = await decidedApplication(system, { product: 'car', amount: 300_000, term: 12 });
+    expect((await db().selectFrom('application_vehicle_photos').select('sha256').where('application_id', '=', other.id).execute()).map((p) => p.sha256)).toContain(shared);
+    for (const { sha256 } of photos) expect(await system.blobs.has(sha256)).toBe(true);
+
+    await confirmDeletion(api, await loginStaff(system, ['support']));
+    system.clock.advance(2 * DAY_MS);
+    await runRetentionJob();
+
+    expect(await db().selectFrom('application_vehicles').select('vin').where('customer_id', '=', customerId).execute()).toEqual([]);
+    expect(await db().selectFrom('application_vehicle_photos').select('id').where('customer_id', '=', customerId).execute()).toEqual([]);
+    const ownOnly = photos.map((p) => p.sha256).filter((sha256) => sha256 !== shared);
+    for (const sha256 of ownOnly) expect(await system.blobs.has(sha256)).toBe(false);
+    expect(await system.blobs.has(shared)).toBe(true);
+    const [act] = await actsOf(customerId);
+    expect(act!.categories).toEqual(
+      expect.arrayContaining([
+        { category: 'unsigned_vehicles', rows: 1 },
+        { category: 'unsigned_vehicle_photos', rows: photos.length },
+      ]),
+    );
   });
 });

@@ -12,7 +12,7 @@ import { purgeHeld, runRetention, type RetentionDeps } from './retention.service
 
 afterAll(dropTestDatabases);
 
-const depsOf = (system: TestSystem): RetentionDeps => ({ db: system.database.db, clock: system.clock, random: cryptoRandom, keys: deriveKeys(system.config.appSecret!) });
+const depsOf = (system: TestSystem): RetentionDeps => ({ db: system.database.db, clock: system.clock, random: cryptoRandom, keys: deriveKeys(system.config.appSecret!), blobs: system.blobs });
 
 describe('retention job race (PostgreSQL)', () => {
   it('8 parallel runs in two processes → one destruction act, then one purge act; audit records once', async () => {

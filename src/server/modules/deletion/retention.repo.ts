@@ -285,6 +285,17 @@ export async function deleteUnsignedPayoutMethods(trx: Transaction<DB>, customer
   return count(await trx.deleteFrom('payout_methods').where('application_id', 'in', unsigned).executeTakeFirst());
 }
 
+/**
+ * The cars of applications that became no contract: their photos' rows and the vehicle rows go;
+ * returns the hashes of the photos, whose files the caller deletes after the commit.
+ */
+export async function deleteUnsignedVehicles(trx: Transaction<DB>, customerId: string): Promise<{ vehicles: number; photos: string[] }> {
+  const unsigned = trx.selectFrom('applications').select('id').where('customer_id', '=', customerId).where('status', '<>', 'signed');
+  const photos = await trx.deleteFrom('application_vehicle_photos').where('application_id', 'in', unsigned).returning('sha256').execute();
+  const vehicles = count(await trx.deleteFrom('application_vehicles').where('application_id', 'in', unsigned).executeTakeFirst());
+  return { vehicles, photos: photos.map((photo) => photo.sha256) };
+}
+
 /** The history entries of applications that became no contract (sent, decided). */
 export async function deleteUnsignedHistory(trx: Transaction<DB>, customerId: string): Promise<number> {
   const unsigned = (
@@ -351,6 +362,8 @@ export async function heldCounts(db: Db, customerId: string): Promise<Record<str
     payments: await one(db.selectFrom('payments').select(n).where('customer_id', '=', customerId)),
     payouts: await one(db.selectFrom('payouts').select(n).where('loan_id', 'in', loans)),
     payout_methods: await one(db.selectFrom('payout_methods').select(n).where('application_id', 'in', signed)),
+    vehicles: await one(db.selectFrom('application_vehicles').select(n).where('application_id', 'in', signed)),
+    vehicle_photos: await one(db.selectFrom('application_vehicle_photos').select(n).where('application_id', 'in', signed)),
     scoring_checks: await one(db.selectFrom('scoring_checks').select(n).where('application_id', 'in', signed)),
     consents: await one(db.selectFrom('consents').select(n).where('customer_id', '=', customerId)),
     support_tickets: await one(db.selectFrom('support_tickets').select(n).where('customer_id', '=', customerId).where('id', 'not in', requestTickets(db, customerId))),
@@ -371,6 +384,22 @@ export async function blankAllApplications(trx: Transaction<DB>, customerId: str
 export async function deleteAllChecks(trx: Transaction<DB>, customerId: string): Promise<number> {
   const all = trx.selectFrom('applications').select('id').where('customer_id', '=', customerId);
   return count(await trx.deleteFrom('scoring_checks').where('application_id', 'in', all).executeTakeFirst());
+}
+
+/**
+ * At the purge: the photos of the pledged cars go, and the ПТС/СТС numbers are blanked (empty
+ * ciphertext, as other sealed fields are blanked). The car's VIN, make, model, year and plate stay
+ * with the anonymous loan and its pledge record: they describe the car, not a person any more.
+ */
+export async function purgeVehicles(trx: Transaction<DB>, customerId: string): Promise<{ vehicles: number; photos: string[] }> {
+  const photos = await trx.deleteFrom('application_vehicle_photos').where('customer_id', '=', customerId).returning('sha256').execute();
+  const blanked = await trx
+    .updateTable('application_vehicles')
+    .set({ pts_number_ct: new Uint8Array(0), sts_number_ct: new Uint8Array(0) })
+    .where('customer_id', '=', customerId)
+    .where(sql<boolean>`length(pts_number_ct) > 0`)
+    .executeTakeFirst();
+  return { vehicles: count(blanked), photos: photos.map((photo) => photo.sha256) };
 }
 
 export async function deleteAllPayoutMethods(trx: Transaction<DB>, customerId: string): Promise<number> {

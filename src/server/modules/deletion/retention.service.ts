@@ -13,6 +13,8 @@ import { paymentSummary } from '../backoffice/payment-summary';
 import { contractNumberOf } from '../contracts/document';
 import type { RequestMeta, StaffActor } from '../staff/staff.service';
 import * as repo from './retention.repo';
+import type { BlobStore } from '../../storage/blob-store';
+import { deleteUnreferencedPhotos } from '../vehicles/vehicles.service';
 
 /**
  * What happens to a deleted account's data (SECURITY.md PD-7, PD-8, scenario 12; docs/backoffice.md
@@ -46,6 +48,8 @@ export type RetentionDeps = {
   clock: Clock;
   random: Random;
   keys: Keys;
+  /** The files of the photos of pledged cars (deleted after the rows' transaction commits). */
+  blobs: BlobStore;
   logger?: Logger;
 };
 
@@ -158,7 +162,8 @@ async function writeAct(
 
 /** PD-8 (2): destroys what has no legal basis, once the task is due. False when there was nothing to do. */
 export async function destroyWithoutBasis(deps: RetentionDeps, customerId: string, jobId: string): Promise<boolean> {
-  return deps.db.transaction().execute(async (trx) => {
+  const photos: string[] = [];
+  const done = await deps.db.transaction().execute(async (trx) => {
     const hold = await repo.lockHold(trx, customerId);
     const now = deps.clock.now();
     if (!hold || hold.destroyed_at !== null || hold.destroy_after > now) return false;
@@ -166,6 +171,8 @@ export async function destroyWithoutBasis(deps: RetentionDeps, customerId: strin
     const phone = customer.phone as string | null;
 
     const tickets = await repo.deleteTickets(trx, customerId, HELD_TICKET_CATEGORIES);
+    const cars = await repo.deleteUnsignedVehicles(trx, customerId);
+    photos.push(...cars.photos);
     const categories: CategoryCount[] = [
       { category: 'marketing_consents', rows: await repo.deleteMarketingConsents(trx, customerId) },
       { category: 'consents_without_basis', rows: await repo.deleteConsentsWithoutBasis(trx, customerId) },
@@ -180,6 +187,8 @@ export async function destroyWithoutBasis(deps: RetentionDeps, customerId: strin
       { category: 'unsigned_applications', rows: await repo.blankUnsignedApplications(trx, customerId) },
       { category: 'unsigned_scoring_checks', rows: await repo.deleteUnsignedChecks(trx, customerId) },
       { category: 'unsigned_payout_methods', rows: await repo.deleteUnsignedPayoutMethods(trx, customerId) },
+      { category: 'unsigned_vehicles', rows: cars.vehicles },
+      { category: 'unsigned_vehicle_photos', rows: cars.photos.length },
       { category: 'unsigned_history', rows: await repo.deleteUnsignedHistory(trx, customerId) },
       { category: 'loan_choice', rows: await repo.deleteLoanChoice(trx, customerId) },
       { category: 'login_codes', rows: phone ? await repo.deletePhoneCodes(trx, customerId, phone) : 0 },
@@ -199,11 +208,14 @@ export async function destroyWithoutBasis(deps: RetentionDeps, customerId: strin
     await writeAct(deps, trx, { customerId, kind: 'destruction', jobId, now, categories });
     return true;
   });
+  if (done) await deleteUnreferencedPhotos(deps, photos);
+  return done;
 }
 
 /** PD-8 (4): at the end of the hold, blanks or deletes the held personal data. False when not due or done. */
 export async function purgeHeld(deps: RetentionDeps, customerId: string, jobId: string): Promise<boolean> {
-  return deps.db.transaction().execute(async (trx) => {
+  const photos: string[] = [];
+  const done = await deps.db.transaction().execute(async (trx) => {
     const hold = await repo.lockHold(trx, customerId);
     const now = deps.clock.now();
     if (!hold || hold.destroyed_at === null || hold.purged_at !== null || hold.purge_after > now) return false;
@@ -211,10 +223,14 @@ export async function purgeHeld(deps: RetentionDeps, customerId: string, jobId: 
     // The signing codes go before the signatures are blanked (the ids are read from them).
     const signingCodes = await repo.deleteSigningCodes(trx, customerId);
     const tickets = await repo.deleteTickets(trx, customerId, []);
+    const cars = await repo.purgeVehicles(trx, customerId);
+    photos.push(...cars.photos);
     const categories: CategoryCount[] = [
       { category: 'applications', rows: await repo.blankAllApplications(trx, customerId) },
       { category: 'scoring_checks', rows: await repo.deleteAllChecks(trx, customerId) },
       { category: 'payout_methods', rows: await repo.deleteAllPayoutMethods(trx, customerId) },
+      { category: 'vehicle_documents', rows: cars.vehicles },
+      { category: 'vehicle_photos', rows: cars.photos.length },
       { category: 'signatures', rows: await repo.blankSignatures(trx, customerId, now) },
       { category: 'addenda', rows: await repo.blankAddenda(trx, customerId, now) },
       { category: 'signing_codes', rows: signingCodes },
@@ -231,6 +247,8 @@ export async function purgeHeld(deps: RetentionDeps, customerId: string, jobId: 
     await writeAct(deps, trx, { customerId, kind: 'purge', jobId, now, categories });
     return true;
   });
+  if (done) await deleteUnreferencedPhotos(deps, photos);
+  return done;
 }
 
 // ---- For the other staff screens ----

@@ -45,6 +45,26 @@ const LoanReply = z.object({
   ),
   overpaymentKopecks: z.number().int(),
   prolongations: z.object({ used: z.number().int(), left: z.number().int() }),
+  /** A car loan's pledge in the notaries' registry (issue 10); null for other loans. */
+  pledge: z
+    .object({
+      status: z.enum(['registering', 'registered', 'releasing', 'released', 'cancelled']),
+      vehicle: z.object({ make: z.string(), model: z.string(), year: z.number().int(), plate: z.string() }),
+      noticeNumber: z.string().nullable(),
+      registeredAt: z.iso.datetime().nullable(),
+      release: z
+        .object({
+          endedOn: z.iso.date(),
+          /** The 3rd working day after endedOn: the last day to file the release notice (R24). */
+          dueOn: z.iso.date(),
+          progress: z.enum(['due', 'overdue', 'filed_on_time', 'filed_late']),
+          workingDaysLeft: z.number().int(),
+          releaseNumber: z.string().nullable(),
+          releasedAt: z.iso.datetime().nullable(),
+        })
+        .nullable(),
+    })
+    .nullable(),
 });
 
 export function loanRoutes(deps: loans.LoanDeps): AnyRouteSpec[] {

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { loanEnded, pledgeView, type PledgeView, type PledgeViewRow } from '../pledges/pledges.service';
 import type { Logger } from 'pino';
 import type { Clock } from '../../../core/clock';
 import { formatRubles } from '../../../core/money';
@@ -74,27 +75,84 @@ export type LoanView = {
   canRefuse: boolean;
   cashCode: string | null;
   closedAt: string | null;
+  /** A car loan's pledge in the notaries' registry; null for other loans. */
+  pledge: PledgeView | null;
 } & ServicingView;
 
 type PayoutCode = { id: string; cash_code_ct: Uint8Array | null };
 type LoanBalances = Awaited<ReturnType<typeof ledgerDebt>>;
 
-/** One loan's payout and ledger balances, both at once (neither depends on the other). */
-async function readOne(db: Kysely<DB>, row: { id: string; customer_id: string }): Promise<{ payout: PayoutCode | undefined; balances: LoanBalances }> {
-  const [payout, balances] = await Promise.all([
+type LoanReads = { payout: PayoutCode | undefined; balances: LoanBalances; pledge: PledgeViewRow | null };
+
+/** One loan's payout, ledger balances and pledge, at once (none depends on the others). */
+async function readOne(db: Kysely<DB>, row: { id: string; customer_id: string }): Promise<LoanReads> {
+  const [payout, balances, pledge] = await Promise.all([
     db.selectFrom('payouts').select(['id', 'cash_code_ct']).where('loan_id', '=', row.id).executeTakeFirst(),
     ledgerDebt(db, row.id, row.customer_id),
+    db
+      .selectFrom('loan_pledges as lp')
+      .innerJoin('application_vehicles as lv', 'lv.application_id', 'lp.application_id')
+      .select(PLEDGE_COLUMNS)
+      .where('lp.loan_id', '=', row.id)
+      .executeTakeFirst(),
   ]);
-  return { payout, balances };
+  return { payout, balances, pledge: pledge ? pledgeRowOf(pledge) : null };
+}
+
+/** The pledge's columns as the loan queries select them (prefixed, the loan's own names are taken). */
+const PLEDGE_COLUMNS = [
+  'lp.status as pledge_status',
+  'lp.notice_number as pledge_notice_number',
+  'lp.registered_at as pledge_registered_at',
+  'lp.ended_on as pledge_ended_on',
+  'lp.release_due_on as pledge_release_due_on',
+  'lp.release_number as pledge_release_number',
+  'lp.released_at as pledge_released_at',
+  'lv.make as pledge_make',
+  'lv.model as pledge_model',
+  'lv.year as pledge_year',
+  'lv.plate as pledge_plate',
+] as const;
+
+type PledgeColumns = {
+  pledge_status: PledgeViewRow['status'] | null;
+  pledge_notice_number: string | null;
+  pledge_registered_at: Date | null;
+  pledge_ended_on: string | null;
+  pledge_release_due_on: string | null;
+  pledge_release_number: string | null;
+  pledge_released_at: Date | null;
+  pledge_make: string | null;
+  pledge_model: string | null;
+  pledge_year: number | null;
+  pledge_plate: string | null;
+};
+
+function pledgeRowOf(row: PledgeColumns): PledgeViewRow | null {
+  if (row.pledge_status === null) return null;
+  return {
+    status: row.pledge_status,
+    notice_number: row.pledge_notice_number,
+    registered_at: row.pledge_registered_at,
+    ended_on: row.pledge_ended_on,
+    release_due_on: row.pledge_release_due_on,
+    release_number: row.pledge_release_number,
+    released_at: row.pledge_released_at,
+    make: row.pledge_make!,
+    model: row.pledge_model!,
+    year: row.pledge_year!,
+    plate: row.pledge_plate!,
+  };
 }
 
 /** `read`: the loan's payout and ledger balances when the caller has read them already (the list). */
 async function view(
   deps: Pick<LoanDeps, 'db' | 'keys' | 'clock'>,
   row: LoanRow,
-  read?: { payout: PayoutCode | undefined; balances: LoanBalances },
+  read?: LoanReads,
 ): Promise<LoanView> {
-  const { payout, balances } = read ?? (await readOne(deps.db, row));
+  const { payout, balances, pledge } = read ?? (await readOne(deps.db, row));
+  const today = moscowDate(deps.clock.now());
   const cashCode =
     payout?.cash_code_ct && row.status === 'active'
       ? openField(deps.keys, { table: 'payouts', column: 'cash_code_ct', rowId: payout.id }, payout.cash_code_ct)
@@ -116,7 +174,8 @@ async function view(
     canRefuse: row.status === 'cooling_off',
     cashCode,
     closedAt: row.closed_at?.toISOString() ?? null,
-    ...(await servicingView(deps.db, row, moscowDate(deps.clock.now()), balances)),
+    pledge: pledge ? pledgeView(pledge, today) : null,
+    ...(await servicingView(deps.db, row, today, balances)),
   };
 }
 
@@ -131,7 +190,10 @@ async function loansWithReads(db: Kysely<DB>, customerId: string, loanId?: strin
   let query = db
     .selectFrom('loans as l')
     .leftJoin('payouts as p', 'p.loan_id', 'l.id')
+    .leftJoin('loan_pledges as lp', 'lp.loan_id', 'l.id')
+    .leftJoin('application_vehicles as lv', 'lv.application_id', 'lp.application_id')
     .selectAll('l')
+    .select(PLEDGE_COLUMNS)
     .select([
       'p.id as payout_id',
       'p.cash_code_ct as payout_cash_code_ct',
@@ -143,13 +205,18 @@ async function loansWithReads(db: Kysely<DB>, customerId: string, loanId?: strin
     .where('l.customer_id', '=', customerId);
   if (loanId !== undefined) query = query.where('l.id', '=', loanId);
   const rows = await query.orderBy('l.created_at', 'desc').execute();
-  return rows.map(({ payout_id, payout_cash_code_ct, principal_kopecks, interest_kopecks, penalty_kopecks, overpayment_kopecks, ...loan }) => ({
-    loan,
-    read: {
-      payout: payout_id ? { id: payout_id, cash_code_ct: payout_cash_code_ct } : undefined,
-      balances: { principalKopecks: principal_kopecks, interestKopecks: interest_kopecks, penaltyKopecks: penalty_kopecks, overpaymentKopecks: overpayment_kopecks },
-    },
-  }));
+  return rows.map((row) => {
+    const { payout_id, payout_cash_code_ct, principal_kopecks, interest_kopecks, penalty_kopecks, overpayment_kopecks, ...rest } = row;
+    const loan = Object.fromEntries(Object.entries(rest).filter(([key]) => !key.startsWith('pledge_'))) as LoanRow;
+    return {
+      loan,
+      read: {
+        pledge: pledgeRowOf(row),
+        payout: payout_id ? { id: payout_id, cash_code_ct: payout_cash_code_ct } : undefined,
+        balances: { principalKopecks: principal_kopecks, interestKopecks: interest_kopecks, penaltyKopecks: penalty_kopecks, overpaymentKopecks: overpayment_kopecks },
+      },
+    };
+  });
 }
 
 export async function listLoans(deps: LoanDeps, actor: Actor): Promise<LoanView[]> {
@@ -203,6 +270,7 @@ export async function refuseLoan(deps: LoanDeps, actor: Actor, id: string): Prom
       .where('status', '=', 'cooling_off')
       .executeTakeFirst();
     if (result.numUpdatedRows !== 1n) return false;
+    await loanEnded(trx, deps.jobs, row.id); // a car loan's pledge is cancelled or released
     await queueSms(deps, trx, { to: actor.phone, text: 'CarCapital: вы отказались от займа. Деньги не отправлены, вы ничего не должны.', kind: 'notice' });
     await recordOperation(trx, deps.random, {
       customerId: actor.customerId,

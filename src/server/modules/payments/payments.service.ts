@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { loanEnded } from '../pledges/pledges.service';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../../../core/clock';
@@ -309,6 +310,7 @@ async function applySucceeded(deps: PaymentDeps, trx: Transaction<DB>, payment: 
     await trx.updateTable('loans').set({ status: 'closed', closed_at: now }).where('id', '=', loan.id).execute();
     await recordOperation(trx, deps.random, { customerId: loan.customer_id, loanId: loan.id, at: now, type: 'closing', title: 'Займ погашен полностью', amountKopecks: null, status: 'closed', ref: loan.id });
     await earnForRepayment(deps, trx, loan, now);
+    await loanEnded(trx, deps.jobs, loan.id); // a car loan's pledge is released (R24)
     const extra = allocation.overpaymentKopecks > 0 ? ` Переплата ${formatRubles(allocation.overpaymentKopecks)} сохранена на вашем счёте.` : '';
     await queueSms(deps, trx, { to: phone, text: `CarCapital: платёж ${formatRubles(payment.amount_kopecks)} получен, займ погашен. Справка о погашении — в личном кабинете.${extra}`, kind: 'notice' });
   } else {

@@ -1,7 +1,9 @@
 import { addDays, type BusinessDate } from '../../../core/dates';
 import type { Product } from '../../../core/pricing/products';
 import type { Quote } from '../../../core/pricing/quote';
+import { collateralLimitRubles, evaluateCar, type CarRules } from '../../../core/vehicle';
 import type { CreditReport } from '../../providers/bureau/port';
+import type { PledgeCheck, RestrictionsCheck, Valuation } from '../../providers/vehicle/port';
 
 /**
  * The credit decision, as a pure function of what the checks returned. Reasons are stored for
@@ -43,6 +45,18 @@ export type DecisionInput = {
   pendingReapplyAfter: BusinessDate | null;
   /** Prices a candidate amount (the requested one, or a smaller counter-offer). */
   price: (amountRubles: number) => Quote | null;
+  /** A loan secured by a car: the car, what the checks said, and the lender's rules for cars. */
+  car?: CarDecisionInput;
+};
+
+export type CarDecisionInput = {
+  rules: CarRules;
+  /** Model year, from the vehicle step. */
+  year: number;
+  pledges: PledgeCheck;
+  restrictions: RestrictionsCheck;
+  /** Null when the valuation service had no figure for this car: a person values it. */
+  valuation: Valuation | null;
 };
 
 export type Decision =
@@ -91,7 +105,15 @@ export function decide(input: DecisionInput): Decision {
   });
   if (checks.some((c) => c.outcome === 'fail')) return declined();
 
-  const requested = input.price(input.amountRubles);
+  let amount = input.amountRubles;
+  if (input.car) {
+    const secured = securedAmount(input, input.car, checks);
+    if (secured === 'declined') return declined();
+    if (secured === 'refer') return { status: 'manual_review', pdnPercent: null, checks };
+    amount = secured;
+  }
+
+  const requested = input.price(amount);
   if (!requested) {
     checks.push({ name: 'pricing', outcome: 'fail', details: { reason: 'the requested loan cannot be priced today' } });
     return declined();
@@ -106,11 +128,10 @@ export function decide(input: DecisionInput): Decision {
   });
   if (expensiveRule && expensive >= EXPENSIVE_LOANS_LIMIT) return declined();
 
-  const income = incomeForPdn(input.amountRubles, input.monthlyIncomeRubles);
+  const income = incomeForPdn(amount, input.monthlyIncomeRubles);
   const otherDebt = report.activeLoans.reduce((sum, l) => sum + l.monthlyPaymentRubles, 0);
   const pdnFor = (quote: Quote) => pdnPercent(otherDebt + monthlyPaymentRubles(quote), income);
 
-  let amount = input.amountRubles;
   let pdn = pdnFor(requested);
   if (pdn > PDN_MAX_PERCENT) {
     // The largest amount on the product's step that keeps ПДН within the limit, if any.
@@ -148,4 +169,57 @@ export function decide(input: DecisionInput): Decision {
   }
 
   return { status: 'approved', amountRubles: amount, term: input.term, pdnPercent: pdn, checks };
+}
+
+/**
+ * A car loan: the car must pass the rules (its age at the loan's end, no earlier pledge, no
+ * restriction), and the amount is at most the rules' share of its valuation, on the product's grid
+ * (core/vehicle/collateral-limit.ts). Returns the amount to price, or why there is none. Each
+ * check is recorded with what it found, for the underwriter.
+ */
+function securedAmount(input: DecisionInput, car: CarDecisionInput, checks: CheckRecord[]): number | 'declined' | 'refer' {
+  const { rules } = car;
+  checks.push({
+    name: 'vehicle_pledges',
+    outcome: car.pledges.pledged && rules.declineIfPledged ? 'fail' : 'pass',
+    details: { pledged: car.pledges.pledged, notices: car.pledges.notices },
+  });
+  const blocking = car.restrictions.restrictions.filter((r) => rules.declineRestrictions.includes(r));
+  checks.push({
+    name: 'vehicle_restrictions',
+    outcome: blocking.length > 0 ? 'fail' : 'pass',
+    details: { wanted: car.restrictions.wanted, restrictions: car.restrictions.restrictions },
+  });
+  const term =
+    input.product.term.unit === 'months'
+      ? { termMonths: input.term }
+      : { maturityDate: addDays(input.today, input.product.term.unit === 'weeks' ? input.term * 7 : input.term) };
+  const evaluation = evaluateCar(rules, {
+    ...term,
+    year: car.year,
+    contractDate: input.today,
+    checks: { pledged: car.pledges.pledged, restrictions: car.restrictions.restrictions },
+  });
+  checks.push({ name: 'car_rules', outcome: evaluation.ok ? 'pass' : 'fail', details: evaluation.ok ? {} : { reasons: evaluation.reasons } });
+  if (!evaluation.ok) return 'declined';
+
+  if (!car.valuation) {
+    checks.push({ name: 'vehicle_valuation', outcome: 'refer', details: { reason: 'the valuation service has no figure for this car' } });
+    return 'refer';
+  }
+  const { valueKopecks, source, valuedAt } = car.valuation;
+  checks.push({ name: 'vehicle_valuation', outcome: 'pass', details: { valueKopecks, source, valuedAt: valuedAt.toISOString() } });
+  const limit = collateralLimitRubles({
+    valuationKopecks: valueKopecks,
+    sharePercent: rules.valuationSharePercent,
+    product: input.product,
+    requestedRubles: input.amountRubles,
+  });
+  const details = { valuationKopecks: valueKopecks, sharePercent: rules.valuationSharePercent, requestedRubles: input.amountRubles, capRubles: limit.capRubles };
+  if ('declined' in limit) {
+    checks.push({ name: 'collateral_limit', outcome: 'fail', details: { ...details, approvedRubles: null, reason: limit.reason } });
+    return 'declined';
+  }
+  checks.push({ name: 'collateral_limit', outcome: 'pass', details: { ...details, approvedRubles: limit.approvedRubles } });
+  return limit.approvedRubles;
 }

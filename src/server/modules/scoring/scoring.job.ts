@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Clock } from '../../../core/clock';
@@ -16,7 +16,10 @@ import { readQuestionnaire } from '../applications/applications.service';
 import type { Pricing } from '../pricing/pricing.service';
 import { storedRate } from '../loyalty/loyalty.service';
 import { personalProduct } from '../../../core/loyalty/personal';
-import { decide, type CheckRecord, type Decision } from './decision';
+import type { CarRules } from '../../../core/vehicle';
+import { PledgeCheckAnswer, RestrictionsAnswer, ValuationAnswer, type VehicleChecks } from '../../providers/vehicle/port';
+import * as vehiclesRepo from '../vehicles/vehicles.repo';
+import { decide, type CarDecisionInput, type CheckRecord, type Decision } from './decision';
 import { recordApplicationDecision } from './record-decision';
 
 /**
@@ -61,6 +64,10 @@ export type ScoringDeps = {
   passportCheck: PassportCheckProvider;
   /** Every qualified bureau (self-ban); the first also gives the credit report. */
   bureaus: BureauProvider[];
+  /** Pledge registry, ГИБДД and valuation lookups for a loan secured by a car. */
+  vehicleChecks: VehicleChecks;
+  /** What cars the lender accepts and the share of the valuation it lends (config CAR_*). */
+  carRules: CarRules;
   providerTimeoutMs: number;
   /** Test-only: named points where the process kills itself (crash tests). */
   crashpoint: (name: string) => void;
@@ -73,6 +80,28 @@ async function ask<T>(deps: ScoringDeps, provider: string, schema: z.ZodType<T>,
   return parsed.data;
 }
 
+/**
+ * A car loan's lookups, in parallel: the pledge registry, the ГИБДД restrictions and the valuation.
+ * A valuation service that definitively has no figure for the car (a non-retryable refusal) sends
+ * the application to a person; every other failure throws, to be retried like the bureaus'.
+ */
+async function checkCar(deps: ScoringDeps, applicationId: string): Promise<CarDecisionInput> {
+  const vehicle = await vehiclesRepo.findVehicle(deps.db, applicationId);
+  // Submit refuses a car application without its vehicle; a row gone since is a broken invariant.
+  if (!vehicle) throw new ProviderError(deps.vehicleChecks.name, 'the application has no vehicle');
+  const { vin, make, model, year, mileage_km: mileageKm } = vehicle;
+  const checks = deps.vehicleChecks;
+  const [pledges, restrictions, valuation] = await Promise.all([
+    ask(deps, checks.name, PledgeCheckAnswer, () => checks.checkPledges(vin)),
+    ask(deps, checks.name, RestrictionsAnswer, () => checks.checkRestrictions(vin)),
+    ask(deps, checks.name, ValuationAnswer, () => checks.valuate({ vin, make, model, year, mileageKm })).catch((error: unknown) => {
+      if (error instanceof ProviderError && !error.retryable) return null;
+      throw error;
+    }),
+  ]);
+  return { rules: deps.carRules, year, pledges, restrictions, valuation };
+}
+
 /** Asks every provider (in parallel, each bounded and schema-checked) and decides. Throws if any failed. */
 async function checkAndDecide(deps: ScoringDeps, row: repo.ApplicationRow, today: string): Promise<Decision> {
   const q = readQuestionnaire(deps.keys, row);
@@ -82,7 +111,7 @@ async function checkAndDecide(deps: ScoringDeps, row: repo.ApplicationRow, today
   const product = personalProduct(catalogued, storedRate(row));
   const passport = { series: q.passport?.series ?? '', number: q.passport?.number ?? '' };
   const inn = q.inn ?? '';
-  const [passportAnswer, selfBans, report] = await Promise.all([
+  const [passportAnswer, selfBans, report, car] = await Promise.all([
     ask(deps, deps.passportCheck.name, PassportAnswer, () => deps.passportCheck.check(passport)),
     Promise.all(deps.bureaus.map((bureau) => ask(deps, bureau.name, SelfBanAnswer, () => bureau.selfBan(inn)))),
     ask(deps, deps.bureaus[0]!.name, CreditReportAnswer, () =>
@@ -95,6 +124,7 @@ async function checkAndDecide(deps: ScoringDeps, row: repo.ApplicationRow, today
         birthDate: q.birthDate ?? '',
       }),
     ),
+    product.collateral === 'car' ? checkCar(deps, row.id) : undefined,
   ]);
   return decide({
     today,
@@ -106,6 +136,7 @@ async function checkAndDecide(deps: ScoringDeps, row: repo.ApplicationRow, today
     selfBanned: selfBans.some((answer) => answer.banned),
     report,
     pendingReapplyAfter: await repo.pendingReapplyAfter(deps.db, row.customer_id, row.id, today),
+    ...(car ? { car } : {}),
     price: (amountRubles) => {
       const result = priceQuote({ product, amountRubles, term: row.term, startDate: today, rules: deps.pricing.rules });
       return result.ok ? result.quote : null;
@@ -153,17 +184,36 @@ export function createScoringHandler(deps: ScoringDeps) {
     }
 
     deps.crashpoint('scoring.before_commit');
-    const decided = await deps.db.transaction().execute((trx) =>
-      recordApplicationDecision(trx, deps, {
+    const decided = await deps.db.transaction().execute(async (trx) => {
+      const recorded = await recordApplicationDecision(trx, deps, {
         applicationId,
         customerId: row.customer_id,
         from: 'scoring',
         decision,
         attempt,
         at: deps.clock.now(),
-      }),
-    );
+      });
+      if (recorded) await keepValuation(trx, applicationId, decision);
+      return recorded;
+    });
     deps.crashpoint('scoring.after_commit');
     if (decided) deps.logger.info({ applicationId, status: decision.status, attempt }, 'application decided');
   };
+}
+
+/** The valuation the decision used goes on the vehicle row: the pledge agreement states it. */
+async function keepValuation(trx: Transaction<DB>, applicationId: string, decision: Decision): Promise<void> {
+  const valuation = decision.checks.find((c) => c.name === 'vehicle_valuation' && c.outcome === 'pass');
+  const limit = decision.checks.find((c) => c.name === 'collateral_limit');
+  if (!valuation || !limit) return;
+  await trx
+    .updateTable('application_vehicles')
+    .set({
+      valuation_kopecks: valuation.details.valueKopecks as number,
+      valuation_source: valuation.details.source as string,
+      valued_at: new Date(valuation.details.valuedAt as string),
+      valuation_share_percent: limit.details.sharePercent as number,
+    })
+    .where('application_id', '=', applicationId)
+    .execute();
 }

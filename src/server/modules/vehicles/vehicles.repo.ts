@@ -42,13 +42,6 @@ export async function photoKinds(executor: Executor, applicationIds: string[]): 
     .execute();
 }
 
-/** Which of these applications have a vehicle. */
-export async function applicationsWithVehicle(executor: Executor, applicationIds: string[]): Promise<Set<string>> {
-  if (applicationIds.length === 0) return new Set();
-  const rows = await executor.selectFrom('application_vehicles').select('application_id').where('application_id', 'in', applicationIds).execute();
-  return new Set(rows.map((row) => row.application_id));
-}
-
 export async function findPhoto(executor: Executor, applicationId: string, photoId: string): Promise<VehiclePhotoRow | undefined> {
   return executor
     .selectFrom('application_vehicle_photos')
@@ -81,4 +74,11 @@ export async function deletePhotosOfKind(trx: Transaction<DB>, applicationId: st
 
 export async function insertPhoto(trx: Transaction<DB>, row: Insertable<ApplicationVehiclePhotosTable>): Promise<void> {
   await trx.insertInto('application_vehicle_photos').values(row).execute();
+}
+
+/** Which of these hashes a photo row still names. */
+export async function namedHashes(executor: Executor, sha256s: string[]): Promise<string[]> {
+  if (sha256s.length === 0) return [];
+  const rows = await executor.selectFrom('application_vehicle_photos').select('sha256').distinct().where('sha256', 'in', sha256s).execute();
+  return rows.map((row) => row.sha256);
 }

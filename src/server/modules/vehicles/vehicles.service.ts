@@ -170,7 +170,7 @@ export async function uploadPhoto(deps: VehicleDeps, actor: Actor, applicationId
   if (!checked.ok) throw new AppError('validation_failed', checked.error);
   const stored = await deps.blobs.put(bytes);
   const id = deps.random.uuid();
-  await deps.db.transaction().execute(async (trx) => {
+  const replaced = await deps.db.transaction().execute(async (trx) => {
     const locked = await applications.findOwnApplication(trx, actor.customerId, applicationId, { forUpdate: true });
     if (!locked) throw new AppError('not_found', 'Заявка не найдена.');
     assertEditable(deps, locked);
@@ -178,9 +178,8 @@ export async function uploadPhoto(deps: VehicleDeps, actor: Actor, applicationId
       if ((await repo.countPhotos(trx, applicationId, kind)) >= MAX_PTS_PAGES) {
         throw new AppError('conflict', `Можно загрузить не больше ${MAX_PTS_PAGES} страниц ПТС.`);
       }
-    } else {
-      await repo.deletePhotosOfKind(trx, applicationId, kind);
     }
+    const replacedHashes = kind === 'pts_page' ? [] : await repo.deletePhotosOfKind(trx, applicationId, kind);
     await repo.insertPhoto(trx, {
       id,
       application_id: applicationId,
@@ -191,9 +190,28 @@ export async function uploadPhoto(deps: VehicleDeps, actor: Actor, applicationId
       size_bytes: stored.size,
       uploaded_at: deps.clock.now(),
     });
+    return replacedHashes;
   });
+  await deleteUnreferencedPhotos(deps, replaced);
   const row = await repo.findPhoto(deps.db, applicationId, id);
   return photoView(row!);
+}
+
+/**
+ * Deletes the files of these hashes that no photo row names any more (a replaced photo, the photos
+ * of a deleted account), after the rows' transaction committed. The store is content-addressed, so
+ * a file may be shared by several rows; one still named stays. A crash between the commit and this
+ * leaves an unnamed file, not a missing one. The same bytes uploaded at this very moment (a row
+ * about to name the file) are the one race: that upload's photo then reads as missing and is asked
+ * for again.
+ */
+export async function deleteUnreferencedPhotos(deps: { db: Kysely<DB>; blobs: BlobStore }, sha256s: readonly string[]): Promise<number> {
+  const unique = [...new Set(sha256s)];
+  if (unique.length === 0) return 0;
+  const named = new Set(await repo.namedHashes(deps.db, unique));
+  let deleted = 0;
+  for (const sha256 of unique) if (!named.has(sha256) && (await deps.blobs.delete(sha256))) deleted += 1;
+  return deleted;
 }
 
 /** The bytes of one photo of the customer's own application, with the type sniffed at upload. */
@@ -226,6 +244,14 @@ export async function vehiclesForExport(db: Kysely<DB>, keys: Keys, applicationI
   return byApplication;
 }
 
+/** The ПТС and СТС numbers in clear: for the customer's own export and the pledge agreement. */
+export function openVehicleDocuments(keys: Keys, row: repo.VehicleRow): { ptsNumber: string; stsNumber: string } {
+  return {
+    ptsNumber: openField(keys, where(row.application_id, 'pts_number_ct'), row.pts_number_ct),
+    stsNumber: openField(keys, where(row.application_id, 'sts_number_ct'), row.sts_number_ct),
+  };
+}
+
 function exported(keys: Keys, row: repo.VehicleRow, photos: repo.VehiclePhotoRow[]) {
   return {
     vin: row.vin,
@@ -234,8 +260,7 @@ function exported(keys: Keys, row: repo.VehicleRow, photos: repo.VehiclePhotoRow
     year: row.year,
     mileageKm: row.mileage_km,
     plate: row.plate,
-    ptsNumber: openField(keys, where(row.application_id, 'pts_number_ct'), row.pts_number_ct),
-    stsNumber: openField(keys, where(row.application_id, 'sts_number_ct'), row.sts_number_ct),
+    ...openVehicleDocuments(keys, row),
     savedAt: row.updated_at.toISOString(),
     photos: photos.map((photo) => ({
       kind: photo.kind,

@@ -1,20 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createFakeClock } from '../../../core/clock';
-import { cryptoRandom, type Random } from '../../random';
 import { ProviderError, withTimeout } from '../errors';
 import { createSandboxControl } from '../sandbox-control';
+import { PledgeCheckAnswer, RestrictionsAnswer, ValuationAnswer, type PledgeNotice } from './port';
 import {
-  PLEDGE_NOTICE_NUMBER_RE,
-  PledgeCheckAnswer,
-  PledgeRegistrationAnswer,
-  PledgeRegistryRefusal,
-  PledgeReleaseAnswer,
-  RestrictionsAnswer,
-  ValuationAnswer,
-  type RegisterPledgeRequest,
-} from './port';
-import {
-  createSandboxPledgeRegistry,
   createSandboxVehicleChecks,
   FOREIGN_PLEDGE_NOTICE,
   SLOW_PERSONA_DELAY_MS,
@@ -24,41 +13,18 @@ import {
 } from './sandbox';
 import { validateVin } from '../../../core/vehicle';
 
-/** Notice digits 000001000002, 000003000004, …: numbers are predictable and never repeat. */
-function countingRandom(): Random {
-  let n = 0;
-  return { ...cryptoRandom, otpCode: () => String((n += 1) % 1_000_000).padStart(6, '0') };
-}
-
-function setup(options: { random?: Random; now?: string } = {}) {
-  const clock = createFakeClock(options.now ?? '2026-11-25T09:00:00Z');
+/**
+ * The vehicle checks without storage. The pledge registry sandbox keeps its notices in the database:
+ * its tests, and those of the checks showing its notices, are in sandbox-registry.api.test.ts.
+ */
+function setup(options: { registry?: { activeNotices: (vin: string) => Promise<PledgeNotice[]> } } = {}) {
+  const clock = createFakeClock('2026-11-25T09:00:00Z');
   const control = createSandboxControl(0);
-  const registry = createSandboxPledgeRegistry({ clock, random: options.random ?? countingRandom(), control });
-  const checks = createSandboxVehicleChecks({ clock, control, registry });
-  return { clock, control, registry, checks };
+  const checks = createSandboxVehicleChecks({ clock, control, ...(options.registry ? { registry: options.registry } : {}) });
+  return { clock, control, checks };
 }
 
 const car = (vin: string) => ({ vin, make: 'LADA', model: 'Vesta', year: 2020, mileageKm: 60_000 });
-
-const pledge = (overrides: Partial<RegisterPledgeRequest> = {}): RegisterPledgeRequest => ({
-  idempotencyKey: 'loan-1:pledge',
-  vin: VEHICLE_PERSONAS.clean.vin,
-  pledgor: { fullName: 'Иванов Иван Иванович', birthDate: '1985-04-12', passport: '4510 123456' },
-  pledgee: 'ООО МФК «КарКапитал»',
-  contractNumber: 'CC-2026-000123',
-  contractDate: '2026-11-25',
-  amountKopecks: 30_000_000,
-  ...overrides,
-});
-
-async function refusalOf(promise: Promise<unknown>): Promise<PledgeRegistryRefusal> {
-  const error = await promise.then(
-    () => null,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(PledgeRegistryRefusal);
-  return error as PledgeRegistryRefusal;
-}
 
 afterEach(() => {
   vi.useRealTimers();
@@ -229,171 +195,22 @@ describe('vehicle checks sandbox', () => {
     await vi.advanceTimersByTimeAsync(200);
     expect(await answer).toEqual({ wanted: false, restrictions: [] });
   });
-});
 
-describe('pledge registry sandbox', () => {
-  it('files a notice numbered like the real registry, from the injected Random and Clock', async () => {
-    const { registry, clock } = setup();
-    const registration = await registry.registerPledge(pledge());
-    expect(registration).toEqual({ noticeNumber: '2026-000-001000-002', registeredAt: clock.now() });
-    expect(registration.noticeNumber).toMatch(PLEDGE_NOTICE_NUMBER_RE);
-    expect(PledgeRegistrationAnswer.safeParse(registration).success).toBe(true);
-    expect(registry.notices()).toEqual([
-      {
-        noticeNumber: '2026-000-001000-002',
-        vin: VEHICLE_PERSONAS.clean.vin,
-        pledgee: 'ООО МФК «КарКапитал»',
-        contractNumber: 'CC-2026-000123',
-        registeredAt: clock.now(),
-        release: null,
+  it('shows the registry’s current notices after any foreign one, asking the registry for that VIN only', async () => {
+    const ours: PledgeNotice = { number: '2026-000-001000-002', registeredOn: '2026-11-25', pledgee: 'ООО МФК «КарКапитал»' };
+    const asked: string[] = [];
+    const { checks } = setup({
+      registry: {
+        activeNotices: async (vin) => {
+          asked.push(vin);
+          return vin === VEHICLE_PERSONAS.pledged.vin ? [ours] : [];
+        },
       },
-    ]);
-    // The pledgor's personal data is not kept in the clear.
-    expect(JSON.stringify(registry.notices())).not.toContain('4510');
-  });
-
-  it('numbers by the Moscow year of registration', async () => {
-    const { registry, checks } = setup({ now: '2026-12-31T21:30:00Z' });
-    const { noticeNumber } = await registry.registerPledge(pledge());
-    expect(noticeNumber.startsWith('2027-')).toBe(true);
-    expect((await checks.checkPledges(VEHICLE_PERSONAS.clean.vin)).notices[0]?.registeredOn).toBe('2027-01-01');
-  });
-
-  it('the same key returns the same notice, even later and in parallel; never a second notice', async () => {
-    const { registry, clock } = setup();
-    const [first, parallel] = await Promise.all([registry.registerPledge(pledge()), registry.registerPledge(pledge())]);
-    clock.advance(3_600_000);
-    const again = await registry.registerPledge(pledge());
-    expect(parallel).toEqual(first);
-    expect(again).toEqual(first);
-    expect(registry.notices()).toHaveLength(1);
-  });
-
-  it('a different key files a new notice; a second notice on the same VIN is accepted, as the real registry does', async () => {
-    const { registry, checks } = setup();
-    const first = await registry.registerPledge(pledge());
-    const second = await registry.registerPledge(pledge({ idempotencyKey: 'loan-2:pledge', contractNumber: 'CC-2026-000124' }));
-    expect(second.noticeNumber).not.toBe(first.noticeNumber);
-    expect(second.noticeNumber).toMatch(PLEDGE_NOTICE_NUMBER_RE);
-    const search = await checks.checkPledges(VEHICLE_PERSONAS.clean.vin);
-    expect(search.pledged).toBe(true);
-    expect(search.notices.map((notice) => notice.number)).toEqual([first.noticeNumber, second.noticeNumber]);
-    expect(PledgeCheckAnswer.safeParse(search).success).toBe(true);
-  });
-
-  it('our notice joins an earlier foreign one in the search of a pledged car', async () => {
-    const { registry, checks } = setup();
-    const vin = VEHICLE_PERSONAS.pledged.vin;
-    const { noticeNumber } = await registry.registerPledge(pledge({ vin }));
-    expect(await checks.checkPledges(vin)).toEqual({
-      pledged: true,
-      notices: [FOREIGN_PLEDGE_NOTICE, { number: noticeNumber, registeredOn: '2026-11-25', pledgee: 'ООО МФК «КарКапитал»' }],
     });
-  });
-
-  it('refuses the same key with other data, definitively, and files nothing', async () => {
-    const { registry } = setup();
-    await registry.registerPledge(pledge());
-    const refusal = await refusalOf(registry.registerPledge(pledge({ amountKopecks: 30_000_001 })));
-    expect(refusal.reason).toBe('idempotency_conflict');
-    expect(refusal.retryable).toBe(false);
-    const other = await refusalOf(registry.registerPledge(pledge({ pledgor: { ...pledge().pledgor, passport: '4510 654321' } })));
-    expect(other.reason).toBe('idempotency_conflict');
-    expect(registry.notices()).toHaveLength(1);
-  });
-
-  it('refuses a notice the notary would not accept', async () => {
-    const { registry } = setup();
-    for (const bad of [
-      pledge({ vin: 'XTAGFK330LY00000Q' }),
-      pledge({ amountKopecks: 0 }),
-      pledge({ amountKopecks: 100.5 }),
-      pledge({ contractDate: '2026-02-30' }),
-      pledge({ pledgee: ' ' }),
-      pledge({ pledgor: { fullName: 'Иванов Иван', birthDate: '12.04.1985', passport: '4510 123456' } }),
-      pledge({ idempotencyKey: '' }),
-    ]) {
-      const refusal = await refusalOf(registry.registerPledge(bad));
-      expect(refusal.reason).toBe('invalid_request');
-      expect(refusal.retryable).toBe(false);
-    }
-    expect(registry.notices()).toHaveLength(0);
-  });
-
-  it('releases a notice: its own number, and the car is no longer pledged', async () => {
-    const { registry, checks, clock } = setup();
-    const { noticeNumber } = await registry.registerPledge(pledge());
-    clock.advance(86_400_000);
-    const release = await registry.releasePledge({ idempotencyKey: 'loan-1:release', noticeNumber });
-    expect(release).toEqual({ releaseNumber: '2026-000-003000-004', releasedAt: clock.now() });
-    expect(PledgeReleaseAnswer.safeParse(release).success).toBe(true);
+    const pledges = await checks.checkPledges(VEHICLE_PERSONAS.pledged.vin);
+    expect(pledges).toEqual({ pledged: true, notices: [FOREIGN_PLEDGE_NOTICE, ours] });
+    expect(PledgeCheckAnswer.safeParse(pledges).success).toBe(true);
     expect(await checks.checkPledges(VEHICLE_PERSONAS.clean.vin)).toEqual({ pledged: false, notices: [] });
-    expect(registry.notices()[0]?.release).toEqual(release);
-  });
-
-  it('release is idempotent by key; another key on a released notice, or one key for two notices, is refused', async () => {
-    const { registry, clock } = setup();
-    const { noticeNumber } = await registry.registerPledge(pledge());
-    const other = await registry.registerPledge(pledge({ idempotencyKey: 'loan-2:pledge', contractNumber: 'CC-2026-000124' }));
-    const release = await registry.releasePledge({ idempotencyKey: 'loan-1:release', noticeNumber });
-    clock.advance(60_000);
-    expect(await registry.releasePledge({ idempotencyKey: 'loan-1:release', noticeNumber })).toEqual(release);
-    const twice = await refusalOf(registry.releasePledge({ idempotencyKey: 'loan-1:release-again', noticeNumber }));
-    expect(twice.reason).toBe('already_released');
-    const reused = await refusalOf(registry.releasePledge({ idempotencyKey: 'loan-1:release', noticeNumber: other.noticeNumber }));
-    expect(reused.reason).toBe('idempotency_conflict');
-    expect(registry.notices()[1]?.release).toBeNull();
-  });
-
-  it('releasing an unknown notice is a definitive ProviderError', async () => {
-    const { registry } = setup();
-    for (const noticeNumber of ['2026-000-999999-999', 'not-a-number']) {
-      const refusal = await refusalOf(registry.releasePledge({ idempotencyKey: `release-${noticeNumber}`, noticeNumber }));
-      expect(refusal).toBeInstanceOf(ProviderError);
-      expect(refusal.reason).toBe('unknown_notice');
-      expect(refusal.retryable).toBe(false);
-    }
-  });
-
-  it('failure switch error: a retryable ProviderError and nothing filed or released', async () => {
-    const { registry, control } = setup();
-    control.failure = 'error';
-    const error = await registry.registerPledge(pledge()).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(ProviderError);
-    expect(error).not.toBeInstanceOf(PledgeRegistryRefusal);
-    expect((error as ProviderError).retryable).toBe(true);
-    expect(registry.notices()).toHaveLength(0);
-    control.failure = 'none';
-    const { noticeNumber } = await registry.registerPledge(pledge());
-    control.failure = 'error';
-    await expect(registry.releasePledge({ idempotencyKey: 'loan-1:release', noticeNumber })).rejects.toBeInstanceOf(ProviderError);
-    expect(registry.notices()[0]?.release).toBeNull();
-  });
-
-  it('a lost answer (timeout, malformed): the notice is filed, and a retry with the same key gets it', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    const { registry, control } = setup();
-    control.failure = 'timeout';
-    const timedOut = expect(withTimeout(registry.name, 5_000, () => registry.registerPledge(pledge()))).rejects.toBeInstanceOf(ProviderError);
-    await vi.advanceTimersByTimeAsync(5_000);
-    await timedOut;
-    await vi.advanceTimersByTimeAsync(60_000);
-    expect(registry.notices()).toHaveLength(1);
-    control.failure = 'malformed';
-    expect(PledgeRegistrationAnswer.safeParse(await registry.registerPledge(pledge())).success).toBe(false);
-    control.failure = 'none';
-    const retried = await registry.registerPledge(pledge());
-    expect(retried.noticeNumber).toBe(registry.notices()[0]?.noticeNumber);
-    expect(registry.notices()).toHaveLength(1);
-  });
-
-  it('draws a new number when the Random repeats one, and gives up (retryable) if it keeps repeating', async () => {
-    const stuck: Random = { ...cryptoRandom, otpCode: () => '123456' };
-    const { registry } = setup({ random: stuck });
-    expect((await registry.registerPledge(pledge())).noticeNumber).toBe('2026-123-456123-456');
-    const error = await registry.registerPledge(pledge({ idempotencyKey: 'loan-2:pledge' })).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(ProviderError);
-    expect((error as ProviderError).retryable).toBe(true);
-    expect(registry.notices()).toHaveLength(1);
+    expect(asked).toEqual([VEHICLE_PERSONAS.pledged.vin, VEHICLE_PERSONAS.clean.vin]);
   });
 });

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
 import type { Clock } from '../../../core/clock';
 import { isBusinessDate, moscowDate } from '../../../core/dates';
 import { MAX_KOPECKS } from '../../../core/money';
+import type { DB } from '../../db/schema';
 import type { Random } from '../../random';
 import { ProviderError } from '../errors';
 import { sandboxDelay, type SandboxControl } from '../sandbox-control';
@@ -14,6 +16,7 @@ import {
   type PledgeRelease,
   type PledgeRegistryRefusalReason,
   type RegisterPledgeRequest,
+  type ReleasePledgeRequest,
   type RestrictionsCheck,
   type Valuation,
   type VehicleChecks,
@@ -50,9 +53,11 @@ function isValidVin(vin: string): boolean {
  * (SANDBOX_VALUATION). A function of year and mileage only — not of the clock — so journeys and
  * tests can state the figure: 2020 and 60 000 km → 400 000 ₽.
  *
- * The pledge registry files notices in this process's memory, as the external registry would keep
- * them; a notice filed here shows in `checkPledges` of a VehicleChecks sandbox built with it, and
- * drops out once excluded. Notice numbers are drawn from the injected Random, times from the
+ * The pledge registry files notices in the database (table `sandbox_pledge_notices`), as the external
+ * registry keeps them: every process on that database — web, worker, a restarted one — sees the same
+ * registry, and two calls with one key file one notice even from two processes. A notice filed here
+ * shows in `checkPledges` of a VehicleChecks sandbox built with it, and drops out once excluded.
+ * Notice numbers are drawn from the injected Random, times from the
  * injected Clock. It does not refuse a second notice for the same VIN under another key: the real
  * registry does not either (the notary registers any notice in due form at once and checks neither
  * the pledge nor earlier notices; a car may be pledged to several creditors, ГК РФ ст. 342), so our
@@ -123,7 +128,7 @@ export function createSandboxVehicleChecks(deps: {
   const { control } = deps;
   const refuse = (message: string) => new ProviderError(CHECKS_NAME, message, { retryable: false });
   // Every call: the persona's delay, the switches, the VIN; then the persona's answer.
-  async function answer<T>(vin: string, malformed: unknown, build: (persona: VehiclePersona | null) => T): Promise<T> {
+  async function answer<T>(vin: string, malformed: unknown, build: (persona: VehiclePersona | null) => T | Promise<T>): Promise<T> {
     const persona = vehiclePersonaByVin(vin);
     if (persona === 'slow') await sandboxDelay({ latencyMs: SLOW_PERSONA_DELAY_MS, failure: 'none', bureauCalls: 0 });
     await sandboxDelay(control);
@@ -136,8 +141,8 @@ export function createSandboxVehicleChecks(deps: {
   return {
     name: CHECKS_NAME,
     checkPledges: (vin) =>
-      answer<PledgeCheck>(vin, { pledged: 'unknown', notices: null }, (persona) => {
-        const notices = [...(persona === 'pledged' ? [{ ...FOREIGN_PLEDGE_NOTICE }] : []), ...(deps.registry?.activeNotices(vin) ?? [])];
+      answer<PledgeCheck>(vin, { pledged: 'unknown', notices: null }, async (persona) => {
+        const notices = [...(persona === 'pledged' ? [{ ...FOREIGN_PLEDGE_NOTICE }] : []), ...((await deps.registry?.activeNotices(vin)) ?? [])];
         return { pledged: notices.length > 0, notices };
       }),
     checkRestrictions: (vin) =>
@@ -177,9 +182,9 @@ export type SandboxPledgeNotice = {
 
 export type SandboxPledgeRegistry = PledgeRegistry & {
   /** The current (not excluded) notices on a VIN, oldest first: what the public search shows. */
-  activeNotices: (vin: string) => PledgeNotice[];
+  activeNotices: (vin: string) => Promise<PledgeNotice[]>;
   /** Everything filed, oldest first, for tests and demos. */
-  notices: () => SandboxPledgeNotice[];
+  notices: () => Promise<SandboxPledgeNotice[]>;
 };
 
 const NUMBER_ATTEMPTS = 5;
@@ -204,37 +209,46 @@ function problemsOf(request: RegisterPledgeRequest): string[] {
   return problems;
 }
 
-type StoredNotice = SandboxPledgeNotice & { fingerprint: string };
+const isUniqueViolation = (error: unknown) => (error as { code?: unknown } | null)?.code === '23505';
 
-export function createSandboxPledgeRegistry(deps: { clock: Clock; random: Random; control: SandboxControl }): SandboxPledgeRegistry {
-  const { control } = deps;
-  // Map order is insertion order: the registry's filing order.
-  const notices = new Map<string, StoredNotice>();
-  const noticeByKey = new Map<string, string>();
-  const releaseByKey = new Map<string, string>();
-  const releaseNumbers = new Set<string>();
+/**
+ * The registry keeps its notices in `sandbox_pledge_notices`, so a web process, a worker and a
+ * restarted server all see one registry. Idempotency rests on the table's unique constraints, not on
+ * this process: a notice is filed by INSERT … ON CONFLICT DO NOTHING and read back by its key; an
+ * exclusion by an UPDATE that only applies while the notice has none, then read back. Notice and
+ * exclusion numbers share one space: a drawn number is checked against both columns first (the
+ * constraints cover each column alone; a clash across them needs two identical 12-digit draws at
+ * the same moment, and is not guarded further).
+ */
+export function createSandboxPledgeRegistry(deps: { db: Kysely<DB>; clock: Clock; random: Random; control: SandboxControl }): SandboxPledgeRegistry {
+  const { db, control } = deps;
   const refuse = (reason: PledgeRegistryRefusalReason, message: string) => new PledgeRegistryRefusal(REGISTRY_NAME, reason, message);
 
-  function allocateNumber(at: Date): string {
+  function drawNumber(at: Date): string {
     const year = moscowDate(at).slice(0, 4);
-    for (let attempt = 0; attempt < NUMBER_ATTEMPTS; attempt += 1) {
-      const digits = deps.random.otpCode() + deps.random.otpCode();
-      const number = `${year}-${digits.slice(0, 3)}-${digits.slice(3, 9)}-${digits.slice(9, 12)}`;
-      if (!notices.has(number) && !releaseNumbers.has(number)) return number;
-    }
-    throw new ProviderError(REGISTRY_NAME, 'could not allocate a registration number');
+    const digits = deps.random.otpCode() + deps.random.otpCode();
+    return `${year}-${digits.slice(0, 3)}-${digits.slice(3, 9)}-${digits.slice(9, 12)}`;
   }
 
-  // The registry decides at once (synchronously here, so two calls with one key cannot both file);
-  // the answer then travels back, and that is what latency, `timeout` and `malformed` act on.
-  async function respond<T>(decide: () => T, malformed: unknown): Promise<T> {
+  async function isNumberTaken(number: string): Promise<boolean> {
+    const row = await db
+      .selectFrom('sandbox_pledge_notices')
+      .select('notice_number')
+      .where((eb) => eb.or([eb('notice_number', '=', number), eb('release_number', '=', number)]))
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  // The registry decides first (its answer is stored before it is sent); the answer then travels
+  // back, and that is what latency, `timeout` and `malformed` act on.
+  async function respond<T>(decide: () => Promise<T>, malformed: unknown): Promise<T> {
     if (control.failure === 'error') {
       await sandboxDelay(control);
       throw new ProviderError(REGISTRY_NAME, 'HTTP 503');
     }
     let decided: { answer: T } | { refusal: unknown };
     try {
-      decided = { answer: decide() };
+      decided = { answer: await decide() };
     } catch (refusal) {
       decided = { refusal };
     }
@@ -244,64 +258,126 @@ export function createSandboxPledgeRegistry(deps: { clock: Clock; random: Random
     return decided.answer;
   }
 
-  function register(request: RegisterPledgeRequest): PledgeRegistration {
-    if (!request.idempotencyKey) throw refuse('invalid_request', 'idempotency key is required');
-    const fingerprint = fingerprintOf(request);
-    const knownNumber = noticeByKey.get(request.idempotencyKey);
-    if (knownNumber !== undefined) {
-      const known = notices.get(knownNumber)!;
-      if (known.fingerprint !== fingerprint) throw refuse('idempotency_conflict', 'idempotency key reused with other data');
-      return { noticeNumber: known.noticeNumber, registeredAt: new Date(known.registeredAt) };
-    }
-    const problems = problemsOf(request);
-    if (problems.length) throw refuse('invalid_request', `not accepted: ${problems.join(', ')}`);
-    const registeredAt = deps.clock.now();
-    const noticeNumber = allocateNumber(registeredAt);
-    notices.set(noticeNumber, {
-      noticeNumber,
-      vin: request.vin,
-      pledgee: request.pledgee,
-      contractNumber: request.contractNumber,
-      registeredAt,
-      release: null,
-      fingerprint,
-    });
-    noticeByKey.set(request.idempotencyKey, noticeNumber);
-    return { noticeNumber, registeredAt: new Date(registeredAt) };
+  /** What a key filed before answers: the same notice for the same data, a conflict for other data. */
+  async function filedUnder(idempotencyKey: string, fingerprint: string): Promise<PledgeRegistration | null> {
+    const known = await db
+      .selectFrom('sandbox_pledge_notices')
+      .select(['notice_number', 'fingerprint', 'registered_at'])
+      .where('idempotency_key', '=', idempotencyKey)
+      .executeTakeFirst();
+    if (!known) return null;
+    if (known.fingerprint !== fingerprint) throw refuse('idempotency_conflict', 'idempotency key reused with other data');
+    return { noticeNumber: known.notice_number, registeredAt: known.registered_at };
   }
 
-  function release(request: { idempotencyKey: string; noticeNumber: string }): PledgeRelease {
+  async function register(request: RegisterPledgeRequest): Promise<PledgeRegistration> {
     if (!request.idempotencyKey) throw refuse('invalid_request', 'idempotency key is required');
-    const releasedNumber = releaseByKey.get(request.idempotencyKey);
-    if (releasedNumber !== undefined) {
-      if (releasedNumber !== request.noticeNumber) throw refuse('idempotency_conflict', 'idempotency key reused for another notice');
-      const done = notices.get(releasedNumber)!.release!;
-      return { releaseNumber: done.releaseNumber, releasedAt: new Date(done.releasedAt) };
+    const fingerprint = fingerprintOf(request);
+    const known = await filedUnder(request.idempotencyKey, fingerprint);
+    if (known) return known;
+    const problems = problemsOf(request);
+    if (problems.length) throw refuse('invalid_request', `not accepted: ${problems.join(', ')}`);
+    for (let attempt = 0; attempt < NUMBER_ATTEMPTS; attempt += 1) {
+      const registeredAt = deps.clock.now();
+      const noticeNumber = drawNumber(registeredAt);
+      if (await isNumberTaken(noticeNumber)) continue;
+      const filed = await db
+        .insertInto('sandbox_pledge_notices')
+        .values({
+          notice_number: noticeNumber,
+          idempotency_key: request.idempotencyKey,
+          fingerprint,
+          vin: request.vin,
+          pledgee: request.pledgee,
+          contract_number: request.contractNumber,
+          registered_at: registeredAt,
+        })
+        .onConflict((oc) => oc.doNothing())
+        .returning('notice_number')
+        .executeTakeFirst();
+      if (filed) return { noticeNumber, registeredAt };
+      // Nothing filed: another call filed this key first (its answer is ours), or took the number.
+      const concurrent = await filedUnder(request.idempotencyKey, fingerprint);
+      if (concurrent) return concurrent;
     }
-    const notice = notices.get(request.noticeNumber);
-    if (!notice) throw refuse('unknown_notice', 'no such notice');
-    if (notice.release) throw refuse('already_released', 'the notice was excluded before');
-    const releasedAt = deps.clock.now();
-    const releaseNumber = allocateNumber(releasedAt);
-    notice.release = { releaseNumber, releasedAt };
-    releaseNumbers.add(releaseNumber);
-    releaseByKey.set(request.idempotencyKey, notice.noticeNumber);
-    return { releaseNumber, releasedAt: new Date(releasedAt) };
+    // Every number drawn was taken; a concurrent call may still have filed this key meanwhile.
+    const late = await filedUnder(request.idempotencyKey, fingerprint);
+    if (late) return late;
+    throw new ProviderError(REGISTRY_NAME, 'could not allocate a registration number');
   }
+
+  async function release(request: ReleasePledgeRequest): Promise<PledgeRelease> {
+    if (!request.idempotencyKey) throw refuse('invalid_request', 'idempotency key is required');
+    const releaseOf = (row: { release_number: string | null; released_at: Date | null }): PledgeRelease => ({
+      releaseNumber: row.release_number!,
+      releasedAt: row.released_at!,
+    });
+    for (let attempt = 0; ; attempt += 1) {
+      const done = await db
+        .selectFrom('sandbox_pledge_notices')
+        .select(['notice_number', 'release_number', 'released_at'])
+        .where('release_key', '=', request.idempotencyKey)
+        .executeTakeFirst();
+      if (done) {
+        if (done.notice_number !== request.noticeNumber) throw refuse('idempotency_conflict', 'idempotency key reused for another notice');
+        return releaseOf(done);
+      }
+      const notice = await db
+        .selectFrom('sandbox_pledge_notices')
+        .select(['notice_number', 'release_key', 'release_number', 'released_at'])
+        .where('notice_number', '=', request.noticeNumber)
+        .executeTakeFirst();
+      if (!notice) throw refuse('unknown_notice', 'no such notice');
+      // Excluded under this very key by a concurrent call since the read above: its answer is ours.
+      if (notice.release_key === request.idempotencyKey) return releaseOf(notice);
+      if (notice.release_key !== null) throw refuse('already_released', 'the notice was excluded before');
+      if (attempt === NUMBER_ATTEMPTS) throw new ProviderError(REGISTRY_NAME, 'could not allocate a registration number');
+      const releasedAt = deps.clock.now();
+      const releaseNumber = drawNumber(releasedAt);
+      if (await isNumberTaken(releaseNumber)) continue;
+      // Applies only while the notice has no exclusion (0 rows: a concurrent call excluded it); a
+      // concurrent call that took this key or this number first fails it on a unique constraint.
+      // Either way the next round rereads and answers from what is stored.
+      const updated = await db
+        .updateTable('sandbox_pledge_notices')
+        .set({ release_key: request.idempotencyKey, release_number: releaseNumber, released_at: releasedAt })
+        .where('notice_number', '=', notice.notice_number)
+        .where('release_key', 'is', null)
+        .executeTakeFirst()
+        .catch((error: unknown) => {
+          if (isUniqueViolation(error)) return null;
+          throw error;
+        });
+      if (updated?.numUpdatedRows === 1n) return { releaseNumber, releasedAt };
+    }
+  }
+
+  const selectNotices = () =>
+    db
+      .selectFrom('sandbox_pledge_notices')
+      .select(['notice_number', 'vin', 'pledgee', 'contract_number', 'registered_at', 'release_number', 'released_at'])
+      // Filing order; notices filed in the same instant (a fake clock) by number.
+      .orderBy('registered_at')
+      .orderBy('notice_number');
 
   return {
     name: REGISTRY_NAME,
     registerPledge: (input) => respond(() => register(input), { noticeNumber: 'N/A', registeredAt: 'today' }),
     releasePledge: (input) => respond(() => release(input), { releaseNumber: null, releasedAt: 'today' }),
-    activeNotices: (vin) =>
-      [...notices.values()]
-        .filter((notice) => notice.vin === vin && !notice.release)
-        .map((notice) => ({ number: notice.noticeNumber, registeredOn: moscowDate(notice.registeredAt), pledgee: notice.pledgee })),
-    notices: () =>
-      [...notices.values()].map(({ fingerprint: _fingerprint, ...notice }) => ({
-        ...notice,
-        registeredAt: new Date(notice.registeredAt),
-        release: notice.release && { releaseNumber: notice.release.releaseNumber, releasedAt: new Date(notice.release.releasedAt) },
-      })),
+    activeNotices: async (vin) => {
+      const rows = await selectNotices().where('vin', '=', vin).where('release_key', 'is', null).execute();
+      return rows.map((row) => ({ number: row.notice_number, registeredOn: moscowDate(row.registered_at), pledgee: row.pledgee }));
+    },
+    notices: async () => {
+      const rows = await selectNotices().execute();
+      return rows.map((row) => ({
+        noticeNumber: row.notice_number,
+        vin: row.vin,
+        pledgee: row.pledgee,
+        contractNumber: row.contract_number,
+        registeredAt: row.registered_at,
+        release: row.release_number !== null && row.released_at !== null ? { releaseNumber: row.release_number, releasedAt: row.released_at } : null,
+      }));
+    },
   };
 }
