@@ -187,7 +187,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...deletionRoutes({ db: deps.db, clock: deps.clock, random: deps.random, keys: deps.keys, jobs: deps.jobs }),
     ...retentionRoutes({ db: deps.db, clock: deps.clock, random: deps.random, keys: deps.keys, blobs: deps.blobs }),
     ...catalogueRoutes({ db: deps.db, clock: deps.clock, random: deps.random, pricing: deps.pricing }),
-    ...backofficeRoutes({ db: deps.db, clock: deps.clock, random: deps.random, keys: deps.keys, jobs: deps.jobs, pricing: deps.pricing }),
+    ...backofficeRoutes({ db: deps.db, clock: deps.clock, random: deps.random, keys: deps.keys, jobs: deps.jobs, pricing: deps.pricing, blobs: deps.blobs, carRules: config.car.rules }),
     ...supportRoutes({ db: deps.db, clock: deps.clock, random: deps.random, keys: deps.keys, jobs: deps.jobs }),
     ...loyaltyRoutes({ db: deps.db, clock: deps.clock, pricing: deps.pricing }),
     ...bonusRoutes({ db: deps.db, clock: deps.clock, random: deps.random, logger: deps.logger }),

@@ -75,7 +75,7 @@ test('the first administrator enrols, sets a password, and creates a support age
   await logInAdmin(page, testInfo);
   await expect(page.getByTestId('staff-name')).toHaveText('Администратор');
   await expect(page.getByTestId('staff-roles')).toHaveText('Администратор');
-  await expect(nav(page).getByRole('link')).toHaveText(['Сводка', 'Заявки', 'Клиенты', 'Обращения', 'Удаление аккаунтов', 'Займы и платежи', 'Сотрудники', 'Продукты и акции', 'Журнал аудита']);
+  await expect(nav(page).getByRole('link')).toHaveText(['Сводка', 'Заявки', 'Клиенты', 'Обращения', 'Удаление аккаунтов', 'Займы и платежи', 'Залоги', 'Сотрудники', 'Продукты и акции', 'Журнал аудита']);
   await expect(nav(page).getByRole('link', { name: 'Сводка' })).toHaveAttribute('aria-current', 'page');
   await checkScreen(page, testInfo, 'admin-dashboard');
 
@@ -118,6 +118,15 @@ test('the first administrator enrols, sets a password, and creates a support age
   await expect(page.getByRole('link', { name: 'Неудачные выплаты' })).toHaveAttribute('aria-current', 'page');
   await expect(page.getByRole('status').filter({ hasText: 'Неудачных выплат нет' })).toBeVisible();
   await checkScreen(page, testInfo, 'admin-loans');
+
+  // The pledges of car loans (none on a fresh server): releases under way, then only the overdue ones.
+  await nav(page).getByRole('link', { name: 'Залоги' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Залоги автомобилей' })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: 'Снимать нечего' })).toBeVisible();
+  await page.getByRole('link', { name: 'Просроченные', exact: true }).click();
+  await expect(page).toHaveURL(/\/staff\/pledges\?state=overdue$/);
+  await expect(page.getByRole('status').filter({ hasText: 'Просроченных снятий нет' })).toBeVisible();
+  await checkScreen(page, testInfo, 'admin-pledges');
 
   await page.getByRole('button', { name: 'Выйти' }).click();
   await expect(page).toHaveURL(/\/staff\/login$/);

@@ -76,6 +76,7 @@ function pathValue(operation: Operation, name: string): string {
     '/api/staff/retention/{customerId}': owner.customerId,
     '/api/staff/payouts/{loanId}': owner.loanId,
     '/api/staff/tickets/{id}': owner.ticketId,
+    '/api/staff/vehicle-photos/{photoId}': owner.vehiclePhotoId,
     '/api/staff/products/{code}': 'pdl',
     '/api/consents/{kind}': 'marketing',
     '/api/consents/documents/{version}': consentVersion,

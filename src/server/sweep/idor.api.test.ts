@@ -135,7 +135,7 @@ describe('two customers: every route that names a customer’s thing (WEB-6)', (
   it('staff routes with ids refuse customers (401) with real ids, and change nothing', async () => {
     const staffWithIds = operationsOf(docs).filter((operation) => idCoverage(operation) === 'staff');
     expect(staffWithIds.length).toBeGreaterThanOrEqual(10);
-    const realId: Record<string, string> = { id: a.applicationId, customerId: a.customerId, loanId: a.loanId, code: 'pdl' };
+    const realId: Record<string, string> = { id: a.applicationId, customerId: a.customerId, loanId: a.loanId, photoId: a.vehiclePhotoId, code: 'pdl' };
     const failures: string[] = [];
     for (const operation of staffWithIds) {
       let url = operation.path;

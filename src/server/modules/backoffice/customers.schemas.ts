@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { StaffVehicle } from './collateral.schemas';
 
 export const SearchQuery = z.strictObject({
   query: z
@@ -8,16 +9,20 @@ export const SearchQuery = z.strictObject({
     .max(100, 'Слишком длинный запрос.'),
 });
 
-export const REVEAL_FIELDS = ['passport', 'inn', 'phone', 'address', 'email'] as const;
+/** `pts` and `sts`: the ПТС and СТС numbers of a car (a car application's vehicle). */
+export const REVEAL_FIELDS = ['passport', 'inn', 'phone', 'address', 'email', 'pts', 'sts'] as const;
 export type RevealField = (typeof REVEAL_FIELDS)[number];
+export const VEHICLE_REVEAL_FIELDS = ['pts', 'sts'] as const satisfies readonly RevealField[];
 
 export const RevealBody = z.strictObject({
-  field: z.enum(REVEAL_FIELDS, { error: 'Выберите, что показать: паспорт, ИНН, телефон, адрес или почту.' }),
+  field: z.enum(REVEAL_FIELDS, { error: 'Выберите, что показать: паспорт, ИНН, телефон, адрес, почту, номер ПТС или СТС.' }),
   reason: z
     .string({ error: 'Укажите причину просмотра.' })
     .trim()
     .min(10, 'Опишите причину просмотра — не короче 10 символов.')
     .max(500, 'Причина — не длиннее 500 символов.'),
+  /** For `pts` and `sts` only: which car application (default: the customer's newest with a car). */
+  applicationId: z.uuid({ error: 'Укажите заявку с автомобилем (её идентификатор).' }).optional(),
 });
 
 export const RevealReply = z.object({ field: z.enum(REVEAL_FIELDS), value: z.string().nullable() });
@@ -115,4 +120,6 @@ export const CustomerCard = CustomerSummary.extend({
       loanId: z.uuid().nullable(),
     }),
   ),
+  /** The cars of the customer's car applications, newest application first (issue 10). */
+  vehicles: z.array(StaffVehicle),
 });

@@ -7,18 +7,20 @@ import { readQuestionnaire } from '../applications/applications.service';
 import { recordAuditAlone } from '../audit/audit.service';
 import { contractNumberOf } from '../contracts/document';
 import { deletedCustomerNotice } from '../deletion/retention.service';
+import { vehicleDocumentInClear, vehiclesByApplication } from './collateral.service';
 import { paymentSummary } from './payment-summary';
 import { servicingView } from '../servicing/servicing.service';
 import type { RequestMeta, StaffActor } from '../staff/staff.service';
 import * as repo from './customers.repo';
-import type { RevealField } from './customers.schemas';
+import { VEHICLE_REVEAL_FIELDS, type RevealField } from './customers.schemas';
 import type { BackofficeDeps } from './deps';
 import { applicationsOf, latestName, latestWith, maskAddress, maskedPassportOf, maskEmail, namesOf, type ApplicationRow } from './people';
 
 /**
  * The customer card (docs/backoffice.md): search by phone or by a record's id, the card with every
- * application, loan, payment, request, consent and the latest operations — personal data masked —
- * and the recorded reveal of one field. Opening a card and each reveal are written to the audit log
+ * application, loan, payment, request, consent, the latest operations and the cars of car
+ * applications (collateral.service.ts) — personal data masked, ПТС and СТС numbers too — and the
+ * recorded reveal of one field. Opening a card and each reveal are written to the audit log
  * (SECURITY.md PD-5); a reveal's record names the field and the reason, never the value.
  *
  * A deleted customer (SECURITY.md PD-8) is found and its card opens, but with no personal data and no
@@ -77,6 +79,7 @@ function deletedCard(customer: CustomerRow, deleted: { deletedAt: string; heldUn
     tickets: [],
     consents: [],
     history: [],
+    vehicles: [],
   };
 }
 
@@ -115,13 +118,14 @@ export async function customerCard(deps: BackofficeDeps, staff: StaffActor, id: 
     return card;
   }
   const today = moscowDate(deps.clock.now());
-  const [applications, loans, payments, tickets, consents, operations] = await Promise.all([
-    applicationsOf(deps.db, customer.id),
+  const applications = await applicationsOf(deps.db, customer.id);
+  const [loans, payments, tickets, consents, operations, vehicles] = await Promise.all([
     repo.loansOf(deps.db, customer.id),
     repo.paymentsOf(deps.db, customer.id),
     repo.ticketsOf(deps.db, customer.id),
     repo.consentsOf(deps.db, customer.id),
     repo.operationsOf(deps.db, customer.id),
+    vehiclesByApplication(deps, applications.map((a) => a.id)),
   ]);
   const card = {
     id: customer.id,
@@ -185,6 +189,7 @@ export async function customerCard(deps: BackofficeDeps, staff: StaffActor, id: 
       status: o.status,
       loanId: o.loan_id,
     })),
+    vehicles: applications.flatMap((a) => vehicles.get(a.id) ?? []),
   };
   // Recorded once the card is ready, before it leaves: no card is shown without its record.
   await recordAuditAlone(deps.db, { random: deps.random, now: deps.clock.now() }, {
@@ -196,8 +201,10 @@ export async function customerCard(deps: BackofficeDeps, staff: StaffActor, id: 
   return card;
 }
 
+const isVehicleField = (field: RevealField): field is (typeof VEHICLE_REVEAL_FIELDS)[number] => (VEHICLE_REVEAL_FIELDS as readonly RevealField[]).includes(field);
+
 /** The clear value of one field, from the customer's newest application that has it. */
-function revealedValue(deps: BackofficeDeps, applications: ApplicationRow[], field: Exclude<RevealField, 'phone'>) {
+function revealedValue(deps: BackofficeDeps, applications: ApplicationRow[], field: 'passport' | 'inn' | 'address' | 'email') {
   const column = ({ passport: 'passport_ct', inn: 'inn_ct', address: 'registration_address_ct', email: 'email_ct' } as const)[field];
   const row = latestWith(applications, column);
   if (!row) return { value: null, applicationId: null };
@@ -230,13 +237,21 @@ export async function revealField(
   deps: BackofficeDeps,
   staff: StaffActor,
   id: string,
-  input: { field: RevealField; reason: string },
+  input: { field: RevealField; reason: string; applicationId?: string | undefined },
   meta: RequestMeta,
 ): Promise<{ field: RevealField; value: string | null }> {
   const customer = await customerOrNotFound(deps, id);
   if (customer.deleted_at) throw new AppError('forbidden', 'Клиент удалён: его данные на хранении, доступ к ним — только у комплаенса.');
+  const { field } = input;
+  if (input.applicationId !== undefined && !isVehicleField(field)) {
+    throw new AppError('validation_failed', undefined, { fields: { applicationId: 'Заявку указывают только для номеров ПТС и СТС.' } });
+  }
   const found =
-    input.field === 'phone' ? { value: customer.phone, applicationId: null } : revealedValue(deps, await applicationsOf(deps.db, customer.id), input.field);
+    field === 'phone'
+      ? { value: customer.phone, applicationId: null }
+      : isVehicleField(field)
+        ? await vehicleDocumentInClear(deps, customer.id, field, input.applicationId ?? null)
+        : revealedValue(deps, await applicationsOf(deps.db, customer.id), field);
   await recordAuditAlone(deps.db, { random: deps.random, now: deps.clock.now() }, {
     actor: { type: 'staff', id: staff.staffId },
     action: 'customer.revealed',
@@ -244,8 +259,8 @@ export async function revealField(
     reason: input.reason,
     from: meta,
     // What was shown and where it came from; never the value itself.
-    details: { field: input.field, applicationId: found.applicationId, found: found.value !== null },
+    details: { field, applicationId: found.applicationId, found: found.value !== null },
   });
-  return { field: input.field, value: found.value };
+  return { field, value: found.value };
 }
 

@@ -49,6 +49,7 @@ describe('the dashboard', () => {
         repaidKopecks: 300_000,
         overdue: { loans: 0, debtKopecks: 0 },
         openTickets: 2,
+        pledgeReleases: { releasing: 0, overdue: 0 },
       });
     }
 

@@ -12,6 +12,8 @@ export const Dashboard = z.object({
   repaidKopecks: z.number().int(),
   overdue: z.object({ loans: z.number().int(), debtKopecks: z.number().int() }),
   openTickets: z.number().int(),
+  /** Pledges of repaid car loans whose release notice is not filed yet, and those of them past the deadline. */
+  pledgeReleases: z.object({ releasing: z.number().int(), overdue: z.number().int() }),
 });
 
 export function dashboardRoutes(deps: BackofficeDeps): AnyRouteSpec[] {
@@ -20,7 +22,7 @@ export function dashboardRoutes(deps: BackofficeDeps): AnyRouteSpec[] {
       method: 'GET',
       url: '/api/staff/dashboard',
       tag: 'backoffice',
-      summary: 'Today’s figures (Moscow date): applications and decisions, money out and in, overdue loans, open requests',
+      summary: 'Today’s figures (Moscow date): applications and decisions, money out and in, overdue loans, open requests, pledge releases under way and overdue',
       auth: { staff: ['support', 'underwriter', 'collections', 'admin', 'compliance'] },
       responses: { 200: Dashboard, 401: ErrorReply },
       handler: () => dashboard(deps),

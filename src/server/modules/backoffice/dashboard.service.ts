@@ -1,13 +1,14 @@
 import { sql } from 'kysely';
 import { DAY_MS } from '../../../core/clock';
 import { moscowDate } from '../../../core/dates';
+import { releaseCounts } from './collateral.service';
 import type { BackofficeDeps } from './deps';
 import { overdueLoans } from './operations.service';
 
 /**
  * Today's figures for every role (docs/backoffice.md «Dashboard»): "today" is the Moscow business
  * date of the injected clock. Decisions count by the day they were made, money by the day it moved;
- * the manual review queue, overdue loans and open requests are as they stand now.
+ * the manual review queue, overdue loans, open requests and pledge releases are as they stand now.
  */
 
 export async function dashboard(deps: BackofficeDeps) {
@@ -17,7 +18,7 @@ export async function dashboard(deps: BackofficeDeps) {
   const to = new Date(from.getTime() + DAY_MS);
   const between = (column: string) => sql<boolean>`${sql.ref(column)} >= ${from} AND ${sql.ref(column)} < ${to}`;
 
-  const [applications, money, tickets, overdue] = await Promise.all([
+  const [applications, money, tickets, overdue, pledgeReleases] = await Promise.all([
     deps.db
       .selectFrom('applications')
       .select([
@@ -46,6 +47,7 @@ export async function dashboard(deps: BackofficeDeps) {
     // Waiting for us: new and in_progress.
     deps.db.selectFrom('support_tickets').select(sql<string>`count(*)`.as('open')).where('status', 'in', ['new', 'in_progress']).executeTakeFirstOrThrow(),
     overdueLoans(deps),
+    releaseCounts(deps),
   ]);
   const approved = Number(applications.approved);
   const declined = Number(applications.declined);
@@ -57,5 +59,6 @@ export async function dashboard(deps: BackofficeDeps) {
     repaidKopecks: Number(money[1].kopecks),
     overdue: { loans: overdue.length, debtKopecks: overdue.reduce((sum, loan) => sum + loan.debtKopecks, 0) },
     openTickets: Number(tickets.open),
+    pledgeReleases,
   };
 }

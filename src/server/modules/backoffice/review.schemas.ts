@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { StaffVehicle } from './collateral.schemas';
 
 const comment = z
   .string({ error: 'Напишите комментарий к решению.' })
@@ -18,6 +19,12 @@ export const DecisionBody = z.discriminatedUnion(
           error: (issue) => (issue.input === undefined ? 'Укажите сумму в рублях.' : 'Сумма — целое число рублей больше нуля.'),
         })
         .meta({ type: 'integer', description: 'The approved amount, whole rubles' }),
+      valuationRubles: z
+        .custom<number>((value) => typeof value === 'number' && Number.isSafeInteger(value) && value > 0 && value <= 100_000_000, {
+          error: 'Оценка автомобиля — целое число рублей больше нуля.',
+        })
+        .meta({ type: 'integer', description: 'A car loan whose car the valuation service could not value: the underwriter’s valuation, whole rubles' })
+        .optional(),
       comment,
     }),
     z.strictObject({ decision: z.literal('decline'), comment }),
@@ -63,4 +70,6 @@ export const ReviewDetail = ReviewItem.extend({
   maxAmountRubles: z.number().int(),
   minAmountRubles: z.number().int(),
   amountStepRubles: z.number().int(),
+  /** A car application's car (the valuation, the photos, the pledge once signed); null for other products. */
+  vehicle: StaffVehicle.nullable(),
 });

@@ -3,6 +3,9 @@ import { formatRubles } from '../../../core/money';
 import { maskPhone } from '../../../core/phone';
 import { quote as priceQuote, type Quote } from '../../../core/pricing/quote';
 import { personalProduct } from '../../../core/loyalty/personal';
+import type { Product } from '../../../core/pricing/products';
+import { collateralLimitRubles } from '../../../core/vehicle';
+import * as vehiclesRepo from '../vehicles/vehicles.repo';
 import { AppError } from '../../errors';
 import * as applicationsRepo from '../applications/applications.repo';
 import { getApplication, readQuestionnaire, type ApplicationView } from '../applications/applications.service';
@@ -20,6 +23,7 @@ import {
 import { storedRate } from '../loyalty/loyalty.service';
 import { recordApplicationDecision } from '../scoring/record-decision';
 import type { RequestMeta, StaffActor } from '../staff/staff.service';
+import { vehiclesByApplication } from './collateral.service';
 import type { BackofficeDeps } from './deps';
 import { fullNameOf, maskedPassportOf, type ApplicationRow } from './people';
 import * as repo from './review.repo';
@@ -27,7 +31,8 @@ import type { DecisionInput } from './review.schemas';
 
 /**
  * Manual review (docs/backoffice.md): the queue of applications the robot handed to a person, an
- * application with every check the robot made, and the underwriter's decision. The decision goes
+ * application with every check the robot made (and, for a car loan, the car with its valuation and
+ * photos), and the underwriter's decision. The decision goes
  * through the robot's own `recordApplicationDecision`, so the customer gets the same status, SMS and
  * history entry; the underwriter's name goes into `decided_by` and the comment into the audit log.
  */
@@ -67,10 +72,11 @@ async function applicationOrNotFound(deps: BackofficeDeps, id: string): Promise<
 export async function reviewDetail(deps: BackofficeDeps, id: string) {
   const row = await applicationOrNotFound(deps, id);
   const q = readQuestionnaire(deps.keys, row);
-  const [checks, phone, decidedBy] = await Promise.all([
+  const [checks, phone, decidedBy, vehicles] = await Promise.all([
     repo.scoringChecks(deps.db, row.id),
     repo.customerPhone(deps.db, row.customer_id),
     row.decided_by ? repo.staffMember(deps.db, row.decided_by) : Promise.resolve(undefined),
+    vehiclesByApplication(deps, [row.id]),
   ]);
   const product = deps.pricing.product(row.product_code);
   return {
@@ -98,6 +104,7 @@ export async function reviewDetail(deps: BackofficeDeps, id: string) {
     maxAmountRubles: product?.amount.maxRubles ?? 0,
     minAmountRubles: product?.amount.minRubles ?? 0,
     amountStepRubles: product?.amount.stepRubles ?? 0,
+    vehicle: vehicles.get(row.id) ?? null,
   };
 }
 
@@ -120,8 +127,44 @@ async function otherDebtRubles(deps: BackofficeDeps, row: ApplicationRow, price:
   return null;
 }
 
+/**
+ * A car loan is at most the rules' share of the car's valuation, whoever approves it: the valuation
+ * the scoring kept, or — when the service had none — the underwriter's, which is then kept the same
+ * way (the pledge agreement states it). Returns the valuation to keep, or null when the scoring's stands.
+ */
+async function collateralCap(
+  deps: BackofficeDeps,
+  row: ApplicationRow,
+  product: Product,
+  amountRubles: number,
+  valuationRubles: number | undefined,
+): Promise<{ valuationKopecks: number; sharePercent: number } | null> {
+  if (product.collateral !== 'car') return null;
+  const vehicle = await vehiclesRepo.findVehicle(deps.db, row.id);
+  if (!vehicle) throw new AppError('conflict', 'В заявке нет автомобиля: её можно только отклонить.');
+  const kept = vehicle.valuation_kopecks;
+  const valuationKopecks = kept ?? (valuationRubles === undefined ? null : valuationRubles * 100);
+  if (valuationKopecks === null) {
+    const message = 'Сервис оценки не оценил автомобиль: укажите оценку в рублях.';
+    throw new AppError('validation_failed', message, { fields: { valuationRubles: message } });
+  }
+  const sharePercent = kept === null ? deps.carRules.valuationSharePercent : (vehicle.valuation_share_percent ?? deps.carRules.valuationSharePercent);
+  const limit = collateralLimitRubles({ valuationKopecks, sharePercent, product, requestedRubles: amountRubles });
+  if ('declined' in limit) throw amountError(limit.reason);
+  if (limit.approvedRubles < amountRubles) {
+    throw amountError(`Под залог этого автомобиля — не больше ${formatRubles(limit.approvedRubles * 100)} (${sharePercent}\u00a0% оценки ${formatRubles(valuationKopecks)}).`);
+  }
+  return kept === null ? { valuationKopecks, sharePercent } : null;
+}
+
 /** Checks an approval the way the robot prices its offers: the product, the law, ПДН ≤ 80 %. */
-async function approval(deps: BackofficeDeps, row: ApplicationRow, amountRubles: number, today: string): Promise<Extract<Decision, { status: 'approved' }>> {
+async function approval(
+  deps: BackofficeDeps,
+  row: ApplicationRow,
+  amountRubles: number,
+  today: string,
+  valuationRubles?: number,
+): Promise<{ decision: Extract<Decision, { status: 'approved' }>; valuation: { valuationKopecks: number; sharePercent: number } | null }> {
   const catalogued = deps.pricing.product(row.product_code);
   if (!catalogued) throw new AppError('conflict', 'Этот продукт больше не выдаётся: заявку можно только отклонить.');
   // The application's personal rate (modules/loyalty), as the robot priced it.
@@ -134,6 +177,7 @@ async function approval(deps: BackofficeDeps, row: ApplicationRow, amountRubles:
   if (amountRubles !== row.amount_rubles && (amountRubles - minRubles) % stepRubles !== 0) {
     throw amountError(`Сумма — с шагом ${formatRubles(stepRubles * 100)} (или ровно запрошенная).`);
   }
+  const valuation = await collateralCap(deps, row, product, amountRubles, valuationRubles);
   const price = (amount: number) => {
     const result = priceQuote({ product, amountRubles: amount, term: row.term, startDate: today, rules: deps.pricing.rules });
     return result.ok ? result.quote : null;
@@ -155,7 +199,7 @@ async function approval(deps: BackofficeDeps, row: ApplicationRow, amountRubles:
     outcome: 'pass',
     details: { amountRubles, pdnPercent: pdn, incomeUsed: income, otherDebtRubles: otherDebt, otherDebtKnown: otherDebt !== null },
   };
-  return { status: 'approved', amountRubles, term: row.term, pdnPercent: pdn, checks: [check] };
+  return { decision: { status: 'approved', amountRubles, term: row.term, pdnPercent: pdn, checks: [check] }, valuation };
 }
 
 /** The customer's own view of their application, minus the questionnaire (staff reveal it on purpose). */
@@ -171,8 +215,9 @@ export async function decideApplication(deps: BackofficeDeps, staff: StaffActor,
   const now = deps.clock.now();
   const today = moscowDate(now);
   let decision: Decision;
+  let valuation: Awaited<ReturnType<typeof approval>>['valuation'] = null;
   if (input.decision === 'approve') {
-    decision = await approval(deps, row, input.amountRubles, today);
+    ({ decision, valuation } = await approval(deps, row, input.amountRubles, today, input.valuationRubles));
   } else {
     const pending = await applicationsRepo.pendingReapplyAfter(deps.db, row.customer_id, row.id, today);
     decision = {
@@ -197,6 +242,13 @@ export async function decideApplication(deps: BackofficeDeps, staff: StaffActor,
     });
     // Another underwriter was first: this transaction rolls back and writes nothing.
     if (!decided) throw notInReview();
+    if (valuation) {
+      await trx
+        .updateTable('application_vehicles')
+        .set({ valuation_kopecks: valuation.valuationKopecks, valuation_source: `underwriter:${staff.staffId}`, valued_at: now, valuation_share_percent: valuation.sharePercent })
+        .where('application_id', '=', row.id)
+        .execute();
+    }
     await recordAudit(trx, { random: deps.random, now }, {
       actor: { type: 'staff', id: staff.staffId },
       action: 'application.decided',
@@ -207,7 +259,7 @@ export async function decideApplication(deps: BackofficeDeps, staff: StaffActor,
         decision: input.decision,
         customerId: row.customer_id,
         ...(decision.status === 'approved'
-          ? { amountRubles: decision.amountRubles, term: decision.term, pdnPercent: decision.pdnPercent }
+          ? { amountRubles: decision.amountRubles, term: decision.term, pdnPercent: decision.pdnPercent, ...(valuation ? { valuationKopecks: valuation.valuationKopecks } : {}) }
           : decision.status === 'declined'
             ? { reapplyAfter: decision.reapplyAfter }
             : {}),

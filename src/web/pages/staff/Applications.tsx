@@ -1,6 +1,7 @@
 /**
  * Manual review: `/staff/applications`, the queue of applications the robot passed to a person,
- * oldest first; `/staff/applications/:id`, one of them with every check's result, and the decision —
+ * oldest first; `/staff/applications/:id`, one of them with every check's result (for a car loan,
+ * the car with its valuation and photos, and the car checks in words), and the decision —
  * approve (an amount up to the product's maximum, the requested one to start with) or decline, each
  * with a comment. The customer then gets the same SMS, history entry and page as after a robot's.
  */
@@ -15,8 +16,8 @@ import { Link } from '../../lib/router';
 import {
   OUTCOME_LABELS,
   OUTCOME_TONES,
+  checkDetailLines,
   checkLabel,
-  detailLines,
   formatDateTime,
   formatDay,
   formatProductTerm,
@@ -27,6 +28,7 @@ import {
 } from './format';
 import { type ReviewDetail, type ReviewItem, staffApi } from './staff-api';
 import { BackLink, Badge, LoadState, TableWrap, useLoad } from './ui';
+import { VehicleCard } from './Vehicle';
 
 export const ApplicationQueue = () => {
   useDocumentTitle('Ручная проверка');
@@ -102,6 +104,7 @@ export const ApplicationDetail = ({ id }: { id: string }) => {
         <div class="staff-columns">
           <div class="staff-stack">
             <Summary detail={state.data} />
+            {state.data.vehicle && <VehicleCard vehicle={state.data.vehicle} titleId="vehicle-title" level={2} />}
             <Checks detail={state.data} />
           </div>
           <div class="staff-stack">
@@ -206,7 +209,7 @@ const Checks = ({ detail }: { detail: ReviewDetail }) => (
                   </Badge>
                 </td>
                 <td class="staff-details">
-                  {detailLines(check.details).map((line) => (
+                  {checkDetailLines(check.name, check.details).map((line) => (
                     <span key={line} class="staff-detail-line">
                       {line}
                     </span>

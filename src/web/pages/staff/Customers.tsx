@@ -1,8 +1,9 @@
 /**
  * Customers: `/staff/customers?query=…`, search by phone or by an application's or loan's id;
- * `/staff/customers/:id`, the card — applications, loans, payments, requests, consents and the last
- * operations. Personal data comes masked; «Показать» asks for the reason (written to the audit log
- * with who and when) and only then shows the value. Opening the card is audited too.
+ * `/staff/customers/:id`, the card — applications, loans, the cars of car loans (with valuation,
+ * pledge and photos), payments, requests, consents and the last operations. Personal data comes
+ * masked, the ПТС and СТС numbers too; «Показать» asks for the reason (written to the audit log with
+ * who and when) and only then shows the value. Opening the card is audited too, and so is each photo.
  */
 import type { TargetedEvent } from 'preact';
 import { useRef, useState } from 'preact/hooks';
@@ -30,8 +31,19 @@ import {
   pick,
   productName,
 } from './format';
-import { type CustomerCard, type CustomerSummary, type DeletedNotice, REVEAL_FIELDS, type RevealField, type StaffMe, staffApi } from './staff-api';
+import {
+  type CustomerCard,
+  type CustomerSummary,
+  type DeletedNotice,
+  type PersonField,
+  REVEAL_FIELDS,
+  type RevealField,
+  type StaffMe,
+  type VehicleField,
+  staffApi,
+} from './staff-api';
 import { Badge, BackLink, LoadState, TableWrap, useLoad } from './ui';
+import { VehicleCard } from './Vehicle';
 
 export const CustomerSearch = () => {
   useDocumentTitle('Клиенты');
@@ -123,7 +135,7 @@ export const CustomerSearch = () => {
 };
 
 /** A masked field as the card sends it: `passportMasked`, `passport`, or `masked.passport`. */
-const maskedOf = (card: CustomerCard, field: RevealField): string | undefined => {
+const maskedOf = (card: CustomerCard, field: PersonField): string | undefined => {
   const direct = pick<unknown>(card, `${field}Masked`, field);
   if (typeof direct === 'string') return direct;
   const masked = card.masked;
@@ -137,23 +149,29 @@ const maskedOf = (card: CustomerCard, field: RevealField): string | undefined =>
 const SECTIONS = [
   ['card-applications', 'Заявки'],
   ['card-loans', 'Займы'],
+  ['card-vehicles', 'Автомобили'],
   ['card-payments', 'Платежи'],
   ['card-tickets', 'Обращения'],
   ['card-consents', 'Согласия'],
   ['card-history', 'История'],
 ] as const;
 
+/** What «Показать» opens: a personal field, or a car's ПТС or СТС number. */
+type RevealTarget = { field: RevealField; applicationId?: string };
+const targetKey = (target: RevealTarget) => (target.applicationId ? `${target.applicationId}:${target.field}` : target.field);
+
 export const CustomerCardPage = ({ id, me }: { id: string; me: StaffMe }) => {
   useDocumentTitle('Карточка клиента');
   const { state, reload } = useLoad(() => staffApi.customer(id), id);
-  const [revealed, setRevealed] = useState<Partial<Record<RevealField, string>>>({});
-  const [revealing, setRevealing] = useState<RevealField | null>(null);
+  const [revealed, setRevealed] = useState<Record<string, string>>({});
+  const [revealing, setRevealing] = useState<RevealTarget | null>(null);
   const dialog = useRef<HTMLDialogElement>(null);
 
-  const openReveal = (field: RevealField) => {
-    setRevealing(field);
+  const openReveal = (target: RevealTarget) => {
+    setRevealing(target);
     dialog.current?.showModal();
   };
+  const vehicles = state.kind === 'ready' ? (state.data.vehicles ?? []) : [];
 
   return (
     <>
@@ -173,7 +191,7 @@ export const CustomerCardPage = ({ id, me }: { id: string; me: StaffMe }) => {
         <>
           <nav class="staff-jump" aria-label="Разделы карточки">
             <ul>
-              {SECTIONS.map(([anchor, label]) => (
+              {SECTIONS.filter(([anchor]) => anchor !== 'card-vehicles' || vehicles.length > 0).map(([anchor, label]) => (
                 <li key={anchor}>
                   <a href={`#${anchor}`}>{label}</a>
                 </li>
@@ -190,7 +208,7 @@ export const CustomerCardPage = ({ id, me }: { id: string; me: StaffMe }) => {
                   <dd>{formatDay(state.data.createdAt)}</dd>
                 </div>
                 {REVEAL_FIELDS.map((field) => {
-                  const value = revealed[field];
+                  const value = revealed[targetKey({ field })];
                   const masked = field === 'phone' ? (maskedOf(state.data, field) ?? state.data.phoneMasked) : maskedOf(state.data, field);
                   return (
                     <div key={field} data-field={field}>
@@ -200,7 +218,7 @@ export const CustomerCardPage = ({ id, me }: { id: string; me: StaffMe }) => {
                           {value ?? masked ?? 'нет данных'}
                         </span>
                         {value === undefined && masked !== undefined && (
-                          <button type="button" class="btn btn-secondary btn-small" onClick={() => openReveal(field)}>
+                          <button type="button" class="btn btn-secondary btn-small" onClick={() => openReveal({ field })}>
                             Показать<span class="sr-only"> {REVEAL_LABELS[field].toLowerCase()}</span>
                           </button>
                         )}
@@ -210,13 +228,21 @@ export const CustomerCardPage = ({ id, me }: { id: string; me: StaffMe }) => {
                 })}
               </dl>
             </section>
-            <CardSections card={state.data} me={me} />
+            <CardSections
+              card={state.data}
+              me={me}
+              onReveal={(field, applicationId) => openReveal({ field, applicationId })}
+              revealed={(applicationId) => ({
+                pts: revealed[targetKey({ field: 'pts', applicationId })],
+                sts: revealed[targetKey({ field: 'sts', applicationId })],
+              })}
+            />
           </div>
           <RevealDialog
             dialog={dialog}
             customerId={id}
-            field={revealing}
-            onRevealed={(field, value) => setRevealed((previous) => ({ ...previous, [field]: value }))}
+            target={revealing}
+            onRevealed={(target, value) => setRevealed((previous) => ({ ...previous, [targetKey(target)]: value }))}
           />
         </>
       )}
@@ -235,12 +261,16 @@ const DeletedText = ({ notice }: { notice: DeletedNotice }) => (
 type RevealProps = {
   dialog: { current: HTMLDialogElement | null };
   customerId: string;
-  field: RevealField | null;
-  onRevealed: (field: RevealField, value: string) => void;
+  target: RevealTarget | null;
+  onRevealed: (target: RevealTarget, value: string) => void;
 };
 
+/** «Паспорт» → «паспорт», «Номер ПТС» → «номер ПТС»: the label inside a sentence, acronyms kept. */
+const inSentence = (label: string) => (/^[А-ЯЁA-Z]{2}/.test(label) ? label : label.charAt(0).toLowerCase() + label.slice(1));
+
 /** Asks why (≥ 10 characters, audited), then shows the value in the dialog. */
-const RevealDialog = ({ dialog, customerId, field, onRevealed }: RevealProps) => {
+const RevealDialog = ({ dialog, customerId, target, onRevealed }: RevealProps) => {
+  const field = target?.field ?? null;
   const [reason, setReason] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
@@ -258,7 +288,7 @@ const RevealDialog = ({ dialog, customerId, field, onRevealed }: RevealProps) =>
 
   const submit = async (event: TargetedEvent<HTMLFormElement>) => {
     event.preventDefault();
-    if (!field || busy) return;
+    if (!target || !field || busy) return;
     if (reason.trim().length < REVEAL_REASON_MIN) {
       setError(`Причина — не короче ${REVEAL_REASON_MIN} символов: её прочтут при проверке журнала аудита.`);
       document.getElementById('reveal-reason')?.focus();
@@ -268,10 +298,10 @@ const RevealDialog = ({ dialog, customerId, field, onRevealed }: RevealProps) =>
     setFormError(null);
     setBusy(true);
     try {
-      const reply = await staffApi.reveal(customerId, field, reason.trim());
+      const reply = await staffApi.reveal(customerId, field, reason.trim(), target.applicationId);
       const shown = reply.value ?? 'нет данных';
       setValue(shown);
-      onRevealed(field, shown);
+      onRevealed(target, shown);
       window.requestAnimationFrame(() => document.getElementById('reveal-value')?.focus());
     } catch (failure) {
       if (failure instanceof ApiError && failure.fields?.reason) {
@@ -287,7 +317,7 @@ const RevealDialog = ({ dialog, customerId, field, onRevealed }: RevealProps) =>
 
   return (
     <dialog ref={dialog} class="confirm-dialog staff-dialog" aria-labelledby="reveal-title" onClose={reset}>
-      <h2 id="reveal-title">Показать: {label.toLowerCase()}</h2>
+      <h2 id="reveal-title">Показать: {inSentence(label)}</h2>
       {value === null ? (
         <form class="form" onSubmit={(event) => void submit(event)} noValidate>
           <Field id="reveal-reason" label="Причина просмотра" error={error ?? undefined} hint={`Не короче ${REVEAL_REASON_MIN} символов, например: «Клиент звонит, сверяем паспорт».`}>
@@ -339,9 +369,17 @@ const num = (record: Record<string, unknown>, ...keys: string[]) => {
 
 const Empty = ({ children }: { children: string }) => <p class="muted">{children}</p>;
 
-const CardSections = ({ card, me }: { card: CustomerCard; me: StaffMe }) => {
+type SectionsProps = {
+  card: CustomerCard;
+  me: StaffMe;
+  onReveal: (field: VehicleField, applicationId: string) => void;
+  revealed: (applicationId: string) => Partial<Record<VehicleField, string>>;
+};
+
+const CardSections = ({ card, me, onReveal, revealed }: SectionsProps) => {
   const canTickets = canOpen(me.roles, '/staff/tickets');
   const canReview = canOpen(me.roles, '/staff/applications');
+  const vehicles = card.vehicles ?? [];
   return (
     <>
       <section class="card" aria-labelledby="card-applications">
@@ -431,6 +469,26 @@ const CardSections = ({ card, me }: { card: CustomerCard; me: StaffMe }) => {
           </TableWrap>
         )}
       </section>
+
+      {vehicles.length > 0 && (
+        <section class="staff-section" aria-labelledby="card-vehicles">
+          <h2 id="card-vehicles" tabindex={-1}>
+            Автомобили
+          </h2>
+          <p class="muted small">Машины по заявкам под залог авто. Номера ПТС и СТС скрыты: «Показать» спросит причину.</p>
+          <div class="staff-stack">
+            {vehicles.map((vehicle) => (
+              <VehicleCard
+                key={vehicle.applicationId}
+                vehicle={vehicle}
+                titleId={`vehicle-${vehicle.applicationId}`}
+                onReveal={(field) => onReveal(field, vehicle.applicationId)}
+                revealed={revealed(vehicle.applicationId)}
+              />
+            ))}
+          </div>
+        </section>
+      )}
 
       <section class="card" aria-labelledby="card-payments">
         <h2 id="card-payments" tabindex={-1}>

@@ -1,4 +1,4 @@
-/** `/staff`: today (Moscow date) at a glance — applications, money out and in, overdue, open requests. */
+/** `/staff`: today (Moscow date) at a glance — applications, money out and in, overdue, open requests, pledge releases. */
 import { useDocumentTitle } from '../../lib/hooks';
 import { formatInteger } from '../../lib/loan-format';
 import { Link } from '../../lib/router';
@@ -55,6 +55,21 @@ export const DashboardPage = ({ me }: { me: StaffMe }) => {
             </dl>
             {open.has('/staff/tickets') && state.data.openTickets > 0 && <Link href="/staff/tickets">К обращениям</Link>}
           </section>
+          {state.data.pledgeReleases && (
+            <section class="card" aria-labelledby="stat-pledges">
+              <h2 id="stat-pledges">Снятие залогов</h2>
+              <dl class="staff-figures">
+                <Figure label="Ждут снятия" value={formatInteger(state.data.pledgeReleases.releasing)} name="pledge-releasing" />
+                <Figure label="Просрочено" value={formatInteger(state.data.pledgeReleases.overdue)} name="pledge-overdue" />
+              </dl>
+              {open.has('/staff/pledges') && state.data.pledgeReleases.overdue > 0 && (
+                <Link href="/staff/pledges?state=overdue">К просроченным снятиям</Link>
+              )}
+              {open.has('/staff/pledges') && state.data.pledgeReleases.overdue === 0 && state.data.pledgeReleases.releasing > 0 && (
+                <Link href="/staff/pledges">К снятию залогов</Link>
+              )}
+            </section>
+          )}
         </div>
       )}
     </>

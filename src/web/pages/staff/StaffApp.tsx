@@ -17,6 +17,7 @@ import { DashboardPage } from './DashboardPage';
 import { DeletionPage } from './DeletionPage';
 import { canOpen } from './format';
 import { LoansPage } from './LoansPage';
+import { PledgesPage } from './PledgesPage';
 import { ProductsPage } from './ProductsPage';
 import { HeldRecordsPage, RetentionPage } from './RetentionPage';
 import { PasswordPage, StaffLogin } from './StaffLogin';
@@ -164,6 +165,8 @@ const Workspace = ({ path, me }: { path: string; me: StaffMe }) => {
       return <DeletionPage />;
     case '/staff/loans':
       return <LoansPage me={me} />;
+    case '/staff/pledges':
+      return <PledgesPage />;
     case '/staff/users':
       return <UsersPage me={me} />;
     case '/staff/products':

@@ -19,6 +19,7 @@ export const ACTION_LABELS: Readonly<Record<string, string>> = {
   'ticket.updated': 'Изменено обращение',
   'ticket.attachment_added': 'Файл в ответе на обращение',
   'ticket.attachment_downloaded': 'Скачан файл из обращения',
+  'vehicle.photo_viewed': 'Просмотр фото автомобиля',
   'payout.retried': 'Повтор выплаты',
   'product.updated': 'Изменён продукт',
   'promotion.created': 'Создана акция',

@@ -6,7 +6,7 @@
 import { moscowDate } from '../../../core/dates';
 import { formatRubles } from '../../../core/money';
 import { DEFAULT_PRODUCTS } from '../../../core/pricing/products';
-import { formatDate, formatTermAccusative } from '../../lib/loan-format';
+import { formatDate, formatInteger, formatTermAccusative, pluralRu } from '../../lib/loan-format';
 import type { Tone } from '../../lib/loan-status';
 import type { Role } from './staff-api';
 
@@ -30,6 +30,7 @@ export const WORKSPACES: readonly Workspace[] = [
   { path: '/staff/tickets', label: 'Обращения', roles: ['support', 'admin'] },
   { path: '/staff/deletion', label: 'Удаление аккаунтов', roles: ['support', 'admin'] },
   { path: '/staff/loans', label: 'Займы и платежи', roles: ['collections', 'admin'] },
+  { path: '/staff/pledges', label: 'Залоги', roles: ['collections', 'admin'] },
   { path: '/staff/users', label: 'Сотрудники', roles: ['admin'] },
   { path: '/staff/products', label: 'Продукты и акции', roles: ['admin'] },
   { path: '/staff/audit', label: 'Журнал аудита', roles: ['admin'] },
@@ -80,6 +81,10 @@ export const formatDay = (value: string | null | undefined): string => {
   return Number.isNaN(instant.getTime()) ? value : formatDate(moscowDate(instant));
 };
 
+/** A business date, short for tables: `2026-11-25` → «25.11.2026»; «—» for none. */
+export const formatShortDay = (value: string | null | undefined): string =>
+  value && /^\d{4}-\d{2}-\d{2}$/.test(value) ? value.split('-').reverse().join('.') : formatDay(value);
+
 export const formatKopecks = (kopecks: number | null | undefined): string =>
   typeof kopecks === 'number' && Number.isFinite(kopecks) ? formatRubles(kopecks) : '—';
 
@@ -118,6 +123,12 @@ export const CHECK_LABELS: Record<string, string> = {
   thin_file: 'Кредитная история',
   credit_history_consent: 'Согласие на запрос в бюро',
   providers: 'Ответы бюро и МВД',
+  underwriter: 'Решение специалиста',
+  vehicle_pledges: 'Залоги автомобиля (реестр нотариата)',
+  vehicle_restrictions: 'Розыск и ограничения (ГИБДД)',
+  vehicle_valuation: 'Оценка автомобиля',
+  car_rules: 'Требования к автомобилю',
+  collateral_limit: 'Сумма под залог',
 };
 
 export const checkLabel = (name: string): string => CHECK_LABELS[name] ?? name;
@@ -137,6 +148,102 @@ export const reasonText = (reason: string): string => CHECK_LABELS[reason] ?? re
 /** A check's details as «key: value» lines (numbers and flags as they are, objects as JSON). */
 export const detailLines = (details: Record<string, unknown> | null | undefined): string[] =>
   Object.entries(details ?? {}).map(([key, value]) => `${key}: ${typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)}`);
+
+export const RESTRICTION_LABELS: Record<string, string> = {
+  wanted: 'розыск',
+  arrest: 'арест',
+  registration_ban: 'запрет регистрационных действий',
+};
+
+const yesNo = (value: unknown): string => (value === true ? 'да' : value === false ? 'нет' : '—');
+const rublesOf = (value: unknown): string => (typeof value === 'number' ? formatRublesWhole(value) : '—');
+const kopecksOf = (value: unknown): string => (typeof value === 'number' ? formatKopecks(value) : '—');
+const percentOf = (value: unknown): string => (typeof value === 'number' ? `${formatInteger(value)}\u00a0%` : '—');
+const textOf = (value: unknown): string => (typeof value === 'string' && value !== '' ? value : '—');
+
+type Reader = (value: unknown) => string | string[] | null;
+
+/** The car checks' details in words (issue 10); a key not listed here falls back to «key: value». */
+const CAR_CHECK_DETAILS: Record<string, Record<string, Reader>> = {
+  vehicle_pledges: {
+    pledged: (value) => `Залог в реестре: ${value === true ? 'есть' : value === false ? 'нет' : '—'}`,
+    notices: (value) =>
+      Array.isArray(value)
+        ? value.map((notice: Record<string, unknown> | null) => {
+            const pledgee = typeof notice?.pledgee === 'string' && notice.pledgee ? `, залогодержатель: ${notice.pledgee}` : '';
+            return `Уведомление № ${textOf(notice?.number)} от ${formatDay(typeof notice?.registeredOn === 'string' ? notice.registeredOn : null)}${pledgee}`;
+          })
+        : null,
+  },
+  vehicle_restrictions: {
+    wanted: (value) => `В розыске: ${yesNo(value)}`,
+    restrictions: (value) =>
+      Array.isArray(value) ? `Ограничения: ${value.length ? value.map((r) => labelOf(RESTRICTION_LABELS, r)).join(', ') : 'нет'}` : null,
+  },
+  vehicle_valuation: {
+    valueKopecks: (value) => `Оценка: ${kopecksOf(value)}`,
+    source: (value) => `Источник: ${textOf(value)}`,
+    valuedAt: (value) => `Дата оценки: ${formatDay(typeof value === 'string' ? value : null)}`,
+    reason: () => 'Оценки нет: сервис не знает цену этого автомобиля',
+  },
+  car_rules: {
+    reasons: (value) => (Array.isArray(value) ? value.map((reason) => String(reason)) : null),
+  },
+  collateral_limit: {
+    valuationKopecks: (value) => `Оценка: ${kopecksOf(value)}`,
+    sharePercent: (value) => `Доля оценки: ${percentOf(value)}`,
+    capRubles: (value) => `Не больше: ${rublesOf(value)}`,
+    requestedRubles: (value) => `Запрошено: ${rublesOf(value)}`,
+    approvedRubles: (value) => `Под залог: ${value === null ? 'нельзя' : rublesOf(value)}`,
+    reason: (value) => textOf(value),
+  },
+};
+
+/** A check's details for people: the car checks in Russian words, any other check as «key: value» lines. */
+export const checkDetailLines = (name: string, details: Record<string, unknown> | null | undefined): string[] => {
+  const readers = CAR_CHECK_DETAILS[name];
+  if (!readers) return detailLines(details);
+  const given = details ?? {};
+  // In the readers' order (the stored JSON's key order is the database's), then the unknown keys.
+  const keys = [...Object.keys(readers).filter((key) => Object.hasOwn(given, key)), ...Object.keys(given).filter((key) => !Object.hasOwn(readers, key))];
+  const lines: string[] = [];
+  for (const key of keys) {
+    const read = Object.hasOwn(readers, key) ? readers[key]!(given[key]) : null;
+    if (read === null) lines.push(...detailLines({ [key]: given[key] }));
+    else lines.push(...(Array.isArray(read) ? read : [read]));
+  }
+  return lines;
+};
+
+export const PHOTO_KIND_LABELS: Record<string, string> = {
+  front: 'Спереди',
+  back: 'Сзади',
+  left: 'Слева',
+  right: 'Справа',
+  odometer: 'Одометр',
+  vin_plate: 'Табличка с VIN',
+  pts_page: 'Страница ПТС',
+};
+
+export const PLEDGE_STATUS_LABELS: Record<string, string> = {
+  registering: 'Регистрируется',
+  registered: 'В реестре',
+  releasing: 'Снимается',
+  released: 'Снят',
+  cancelled: 'Отменён',
+};
+
+export const PLEDGE_STATUS_TONES: Record<string, Tone> = {
+  registering: 'progress',
+  registered: 'neutral',
+  releasing: 'progress',
+  released: 'success',
+  cancelled: 'muted',
+};
+
+/** «3 рабочих дня (5 календарных)»: how late a release is. */
+export const formatLateness = (workingDays: number, days: number): string =>
+  `${formatInteger(workingDays)} ${pluralRu(workingDays, 'рабочий день', 'рабочих дня', 'рабочих дней')} (${formatInteger(days)} ${pluralRu(days, 'календарный', 'календарных', 'календарных')})`;
 
 export const APPLICATION_STATUS_LABELS: Record<string, string> = {
   draft: 'Черновик',
@@ -170,12 +277,14 @@ export const CONSENT_LABELS: Record<string, string> = {
   marketing: 'Реклама и рассылки',
 };
 
-export const REVEAL_LABELS: Record<'phone' | 'passport' | 'inn' | 'address' | 'email', string> = {
+export const REVEAL_LABELS: Record<'phone' | 'passport' | 'inn' | 'address' | 'email' | 'pts' | 'sts', string> = {
   phone: 'Телефон',
   passport: 'Паспорт',
   inn: 'ИНН',
   address: 'Адрес',
   email: 'E-mail',
+  pts: 'Номер ПТС',
+  sts: 'Номер СТС',
 };
 
 /** A label from a table, or the raw value when the table lacks it. */

@@ -50,14 +50,71 @@ export type ReviewDetail = ReviewItem & {
   maxAmountRubles: number;
   minAmountRubles?: number;
   amountStepRubles?: number;
+  /** A car loan's car; null (or absent from an older server) for other products. */
+  vehicle?: StaffVehicle | null;
 };
 export type DecisionBody = { decision: 'approve'; amountRubles: number; comment: string } | { decision: 'decline'; comment: string };
 
 /** `deleted`: only for a deleted customer — no personal data then, held records are for compliance. */
 export type DeletedNotice = { deletedAt: string; heldUntil: string | null };
 export type CustomerSummary = { id: string; phoneMasked: string; fullName: string | null; createdAt: string; deleted?: DeletedNotice };
-export type RevealField = 'passport' | 'inn' | 'phone' | 'address' | 'email';
-export const REVEAL_FIELDS: readonly RevealField[] = ['phone', 'passport', 'inn', 'address', 'email'];
+export type PersonField = 'passport' | 'inn' | 'phone' | 'address' | 'email';
+/** The ПТС and СТС numbers of a car (with the car application's id). */
+export type VehicleField = 'pts' | 'sts';
+export type RevealField = PersonField | VehicleField;
+/** The personal fields of the card, in its order. */
+export const REVEAL_FIELDS: readonly PersonField[] = ['phone', 'passport', 'inn', 'address', 'email'];
+
+/** The car of a car application (issue 10): ПТС and СТС masked, photos through the staff route (audited). */
+export type StaffVehiclePhoto = { id: string; kind: string; contentType: string; sizeBytes: number; uploadedAt: string; url: string };
+export type PledgeStatus = 'registering' | 'registered' | 'releasing' | 'released' | 'cancelled';
+export type VehiclePledge = {
+  loanId: string;
+  status: PledgeStatus;
+  noticeNumber: string | null;
+  registeredAt: string | null;
+  endedOn: string | null;
+  releaseDueOn: string | null;
+  releaseNumber: string | null;
+  releasedAt: string | null;
+  registerAttempts: number;
+  releaseAttempts: number;
+  lastError: string | null;
+  overdue: boolean;
+  workingDaysLate: number;
+  daysLate: number;
+};
+export type StaffVehicle = {
+  applicationId: string;
+  vin: string;
+  make: string;
+  model: string;
+  year: number;
+  mileageKm: number;
+  plate: string;
+  ptsNumberMasked: string;
+  stsNumberMasked: string;
+  valuation: { valueKopecks: number; source: string | null; valuedAt: string | null; sharePercent: number | null } | null;
+  pledge: VehiclePledge | null;
+  photos: StaffVehiclePhoto[];
+};
+
+/** `GET /api/staff/pledges`: a pledge with its customer and car; the release's timing as of `date`. */
+export type PledgeState = 'overdue' | 'releasing' | 'all';
+export type PledgeItem = Omit<VehiclePledge, 'registeredAt'> & {
+  loanNumber: string;
+  applicationId: string;
+  customerId: string;
+  fullName: string | null;
+  phoneMasked: string;
+  customerDeleted: boolean;
+  vin: string;
+  plate: string | null;
+  make: string | null;
+  model: string | null;
+  updatedAt: string;
+};
+export type PledgePage = { date: string; items: PledgeItem[]; nextBefore: string | null };
 
 /**
  * The card's lists. The contract names their fields only for loans and consents; the rest are read
@@ -77,6 +134,8 @@ export type CustomerCard = CustomerSummary & {
   tickets: CardTicket[];
   consents: CardConsent[];
   history: CardOperation[];
+  /** The cars of car applications (absent from an older server). */
+  vehicles?: StaffVehicle[];
 } & Record<string, unknown>;
 
 export type TicketMessage = {
@@ -148,6 +207,8 @@ export type Dashboard = {
   repaidKopecks: number;
   overdue: { loans: number; debtKopecks: number };
   openTickets: number;
+  /** Pledge releases not filed yet, and those past the deadline (absent from an older server). */
+  pledgeReleases?: { releasing: number; overdue: number };
 };
 
 /** `GET /api/staff/deletion-requests`: an account deletion request with the live debt check. */
@@ -273,8 +334,13 @@ export const staffApi = {
 
   searchCustomers: (text: string) => call<{ items: CustomerSummary[] }>('GET', `/api/staff/customers${query({ query: text })}`).then(itemsOf),
   customer: (customerId: string) => call<CustomerCard>('GET', `/api/staff/customers/${id(customerId)}`),
-  reveal: (customerId: string, field: RevealField, reason: string) =>
-    call<{ field: RevealField; value: string | null }>('POST', `/api/staff/customers/${id(customerId)}/reveal`, { field, reason }),
+  /** `applicationId`: for the ПТС and СТС numbers, which car. */
+  reveal: (customerId: string, field: RevealField, reason: string, applicationId?: string) =>
+    call<{ field: RevealField; value: string | null }>('POST', `/api/staff/customers/${id(customerId)}/reveal`, {
+      field,
+      reason,
+      ...(applicationId ? { applicationId } : {}),
+    }),
 
   tickets: (filters: TicketFilters) => call<TicketPage>('GET', `/api/staff/tickets${query(filters)}`),
   ticket: (ticketId: string) => call<StaffTicket>('GET', `/api/staff/tickets/${id(ticketId)}`),
@@ -293,6 +359,8 @@ export const staffApi = {
   pendingPayments: () => call<{ items: WorkRow[] }>('GET', '/api/staff/payments/pending').then(itemsOf),
   failedPayouts: () => call<{ items: WorkRow[] }>('GET', '/api/staff/payouts/failed').then(itemsOf),
   retryPayout: (loanId: string) => call<unknown>('POST', `/api/staff/payouts/${id(loanId)}/retry`, {}),
+
+  pledges: (state: PledgeState, before?: string | null) => call<PledgePage>('GET', `/api/staff/pledges${query({ state, before })}`),
 
   deletionRequests: (status: DeletionStatus) =>
     call<{ items: DeletionRequest[] }>('GET', `/api/staff/deletion-requests${query({ status })}`).then(itemsOf),
