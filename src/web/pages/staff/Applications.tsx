@@ -244,7 +244,7 @@ const Decided = ({ detail }: { detail: ReviewDetail }) => (
 
 const COMMENT_MIN = 3;
 
-type Errors = { amount?: string; comment?: string; declineComment?: string };
+type Errors = { amount?: string; comment?: string; declineComment?: string; valuation?: string };
 
 /** The most an underwriter may approve: the requested amount, within the product's maximum. */
 const approvalMax = (detail: ReviewDetail): number =>
@@ -259,8 +259,12 @@ const amountHint = (detail: ReviewDetail): string =>
     .filter(Boolean)
     .join('; ');
 
+/** A car the valuation service could not value: the underwriter gives the valuation (the contract states it). */
+const needsValuation = (detail: ReviewDetail): boolean => detail.vehicle !== null && detail.vehicle !== undefined && detail.vehicle.valuation === null;
+
 const DecisionForm = ({ detail, onDecided, onStale }: { detail: ReviewDetail; onDecided: (application: Application) => void; onStale: () => void }) => {
   const [amount, setAmount] = useState(formatInputNumber(approvalMax(detail)));
+  const [valuation, setValuation] = useState('');
   const [comment, setComment] = useState('');
   const [declineComment, setDeclineComment] = useState('');
   const [errors, setErrors] = useState<Errors>({});
@@ -275,7 +279,12 @@ const DecisionForm = ({ detail, onDecided, onStale }: { detail: ReviewDetail; on
     try {
       const body =
         kind === 'approve'
-          ? { decision: 'approve' as const, amountRubles: amountRubles ?? 0, comment: comment.trim() }
+          ? {
+              decision: 'approve' as const,
+              amountRubles: amountRubles ?? 0,
+              comment: comment.trim(),
+              ...(needsValuation(detail) ? { valuationRubles: parseWholeRubles(valuation) ?? 0 } : {}),
+            }
           : { decision: 'decline' as const, comment: declineComment.trim() };
       onDecided(await staffApi.decide(detail.id, body));
     } catch (error) {
@@ -287,10 +296,10 @@ const DecisionForm = ({ detail, onDecided, onStale }: { detail: ReviewDetail; on
         const fields = error.fields;
         setErrors(
           kind === 'approve'
-            ? { amount: fields.amountRubles, comment: fields.comment }
+            ? { amount: fields.amountRubles, comment: fields.comment, valuation: fields.valuationRubles }
             : { declineComment: fields.comment },
         );
-        setFormError(fields.amountRubles || fields.comment ? null : errorMessage(error));
+        setFormError(fields.amountRubles || fields.comment || fields.valuationRubles ? null : errorMessage(error));
       } else {
         setFormError(errorMessage(error));
       }
@@ -315,10 +324,11 @@ const DecisionForm = ({ detail, onDecided, onStale }: { detail: ReviewDetail; on
       (rubles - (detail.minAmountRubles ?? 0)) % detail.amountStepRubles !== 0
     )
       found.amount = `Сумма — с шагом ${formatRublesWhole(detail.amountStepRubles)} (или ровно запрошенная).`;
+    if (needsValuation(detail) && !((parseWholeRubles(valuation) ?? 0) > 0)) found.valuation = 'Укажите оценку автомобиля в рублях: сервис оценки её не дал.';
     if (comment.trim().length < COMMENT_MIN) found.comment = 'Напишите комментарий к решению (хотя бы несколько слов).';
     setErrors(found);
-    if (found.amount || found.comment) {
-      focus(found.amount ? 'decision-amount' : 'decision-comment');
+    if (found.amount || found.valuation || found.comment) {
+      focus(found.amount ? 'decision-amount' : found.valuation ? 'decision-valuation' : 'decision-comment');
       return;
     }
     void send('approve', rubles);
@@ -356,6 +366,23 @@ const DecisionForm = ({ detail, onDecided, onStale }: { detail: ReviewDetail; on
             />
           )}
         </Field>
+        {needsValuation(detail) && (
+          <Field id="decision-valuation" label="Оценка автомобиля, ₽" error={errors.valuation} hint="Сервис оценки не дал цену: сумма займа — не больше установленной доли этой оценки">
+            {({ id, describedBy, invalid }) => (
+              <input
+                id={id}
+                class="input input-amount"
+                type="text"
+                inputmode="numeric"
+                autocomplete="off"
+                value={valuation}
+                aria-invalid={invalid ? 'true' : undefined}
+                aria-describedby={describedBy}
+                onInput={(event) => setValuation(event.currentTarget.value)}
+              />
+            )}
+          </Field>
+        )}
         <Field id="decision-comment" label="Комментарий к одобрению" error={errors.comment} hint="Для коллег и аудита; клиент его не увидит">
           {({ id, describedBy, invalid }) => (
             <textarea

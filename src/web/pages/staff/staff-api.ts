@@ -53,7 +53,7 @@ export type ReviewDetail = ReviewItem & {
   /** A car loan's car; null (or absent from an older server) for other products. */
   vehicle?: StaffVehicle | null;
 };
-export type DecisionBody = { decision: 'approve'; amountRubles: number; comment: string } | { decision: 'decline'; comment: string };
+export type DecisionBody = { decision: 'approve'; amountRubles: number; comment: string; valuationRubles?: number } | { decision: 'decline'; comment: string };
 
 /** `deleted`: only for a deleted customer — no personal data then, held records are for compliance. */
 export type DeletedNotice = { deletedAt: string; heldUntil: string | null };
