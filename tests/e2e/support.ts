@@ -155,11 +155,22 @@ export const RESEND_GAP_MS = 61_000;
 /** A customer logged in through the login page: the phone and when its code was sent. */
 export type LoggedIn = { phone: string; codeSentAt: number };
 
+/**
+ * The server's time, epoch ms: the sandbox stamps each SMS with it, and on the time machine it runs
+ * ahead of this process's clock once a journey has moved it (POST /api/dev/clock), so «sent since»
+ * must be measured on it, not on Date.now().
+ */
+export const serverNow = async (request: APIRequestContext): Promise<number> => {
+  const response = await request.get('/api/dev/clock');
+  if (!response.ok()) return Date.now();
+  return Date.parse(((await response.json()) as { now: string }).now);
+};
+
 /** Logs a new customer in through the login page (or, given a phone, that customer again). */
 export const logIn = async (page: Page, phone: string = uniquePhone().e164): Promise<LoggedIn> => {
   await page.goto('/login?next=%2Fcabinet');
   await page.getByLabel('Номер телефона').fill(phone);
-  const asked = Date.now();
+  const asked = await serverNow(page.request);
   await page.getByRole('button', { name: 'Получить код' }).click();
   const codeSentAt = Date.now();
   // Only a code sent for this login: the same phone may have logged in before.
@@ -205,13 +216,14 @@ export const activeCashLoan = async (page: Page, customer: LoggedIn, loan = LOAN
 
 /**
  * Signs the approved application `id` for a cash payout (the SMS code after the one-minute gap) and
- * waits for the loan to be active. Moves `customer.codeSentAt` to the signing code, for the next gap.
+ * waits for the loan to be active — or, with `until: 'signed'`, returns at once (a loan with a
+ * cooling-off pays out hours later). Moves `customer.codeSentAt` to the signing code, for the next gap.
  */
-export const signForCash = async (page: Page, customer: LoggedIn, id: string): Promise<string> => {
+export const signForCash = async (page: Page, customer: LoggedIn, id: string, { until = 'active' }: { until?: 'active' | 'signed' } = {}): Promise<string> => {
   const method = await page.request.post(`/api/applications/${id}/payout-method`, { data: { type: 'cash' } });
   expect(method.status(), await method.text()).toBe(200);
   await waitForResendGap(page, customer.codeSentAt);
-  const asked = Date.now();
+  const asked = await serverNow(page.request);
   const sent = await page.request.post(`/api/applications/${id}/sign/otp`, { data: {} });
   expect(sent.status(), await sent.text()).toBe(200);
   customer.codeSentAt = Date.now();
@@ -220,6 +232,7 @@ export const signForCash = async (page: Page, customer: LoggedIn, id: string): P
   const signed = await page.request.post(`/api/applications/${id}/sign`, { data: { code } });
   expect(signed.status(), await signed.text()).toBe(200);
   const loanId = ((await signed.json()) as { loanId: string }).loanId;
+  if (until === 'signed') return loanId;
   await expect
     .poll(async () => ((await (await page.request.get(`/api/loans/${loanId}`)).json()) as { status: string }).status, {
       timeout: 20_000,

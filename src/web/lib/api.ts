@@ -12,6 +12,7 @@ import type { Product } from '../../core/pricing/products';
 import type { Quote } from '../../core/pricing/quote';
 import type { LegalRules } from '../../core/pricing/rules';
 import type { PartialQuestionnaire } from '../../core/questionnaire';
+import type { VehicleInput } from '../../core/vehicle/documents';
 
 export const NETWORK_ERROR_MESSAGE =
   'Нет связи с сервером. Проверьте подключение к интернету и попробуйте ещё раз.';
@@ -155,6 +156,36 @@ export type Application = {
   pdnWarningRequired: boolean;
   /** The personal rate (loyalty level, promotion, promo code) and why; null: the product's own rate. */
   pricing?: ApplicationPricing | null;
+  /** Products secured by a car: whether the vehicle step is done; null (or absent) for other products. */
+  vehicle?: VehicleStep | null;
+  /** An approved car loan: the car's valuation and the share of it the loan may be (absent before the server sends it). */
+  collateral?: Collateral | null;
+};
+
+/** The vehicle step as the application view reports it: `missing` holds 'vehicle' and 'photos.<kind>'. */
+export type VehicleStep = { complete: boolean; missing: string[] };
+export type Collateral = { valuationKopecks: number; sharePercent: number };
+
+export const VEHICLE_PHOTO_KINDS = ['front', 'back', 'left', 'right', 'odometer', 'vin_plate', 'pts_page'] as const;
+export type VehiclePhotoKind = (typeof VEHICLE_PHOTO_KINDS)[number];
+/** What `PUT /api/applications/:id/vehicle` takes: the core's own type. */
+export type { VehicleInput };
+export type VehiclePhoto = {
+  id: string;
+  kind: VehiclePhotoKind;
+  contentType: string;
+  sizeBytes: number;
+  uploadedAt: string;
+  /** The photo's bytes (the customer's own session only): a thumbnail's `src`. */
+  url: string;
+};
+/** The car of an application: VIN and plate normalised, the ПТС and СТС numbers masked (`******3456`). */
+export type Vehicle = VehicleInput & {
+  applicationId: string;
+  updatedAt: string;
+  photos: VehiclePhoto[];
+  complete: boolean;
+  missing: string[];
 };
 export type ApplicationPricing = {
   rate: { ppm: number; per: 'day' | 'month'; percent: number };
@@ -263,6 +294,29 @@ export type Loan = {
   /** Paid above the debt and held for the customer. */
   overpaymentKopecks: number;
   prolongations: { used: number; left: number };
+  /** A loan secured by a car: its pledge in the notaries' registry; null (or absent) otherwise. */
+  pledge?: Pledge | null;
+};
+
+export type PledgeStatus = 'registering' | 'registered' | 'releasing' | 'released' | 'cancelled';
+/** Where the notice excluding the pledge stands: the law gives 3 working days after repayment. */
+export type PledgeReleaseProgress = 'due' | 'overdue' | 'filed_on_time' | 'filed_late';
+export type PledgeRelease = {
+  /** The day the loan was repaid (YYYY-MM-DD). */
+  endedOn: string;
+  /** The last day to file the release notice: the 3rd working day after `endedOn`. */
+  dueOn: string;
+  progress: PledgeReleaseProgress;
+  workingDaysLeft: number;
+  releaseNumber: string | null;
+  releasedAt: string | null;
+};
+export type Pledge = {
+  status: PledgeStatus;
+  vehicle: { make: string; model: string; year: number; plate: string };
+  noticeNumber: string | null;
+  registeredAt: string | null;
+  release: PledgeRelease | null;
 };
 
 export type PaymentMethod = 'card' | 'sbp';
@@ -372,6 +426,9 @@ export const api = {
     request<Application>('PATCH', `/api/applications/${encodeURIComponent(id)}`, patch),
   grantConsents: (id: string, kinds: ConsentKind[]) =>
     request<Application>('POST', `/api/applications/${encodeURIComponent(id)}/consents`, { kinds }),
+  /** The car of a car application; a 404 `ApiError` while none was saved. */
+  vehicle: (id: string) => request<Vehicle>('GET', `/api/applications/${encodeURIComponent(id)}/vehicle`),
+  saveVehicle: (id: string, vehicle: VehicleInput) => request<Vehicle>('PUT', `/api/applications/${encodeURIComponent(id)}/vehicle`, vehicle),
   submitApplication: (id: string) => request<Application>('POST', `/api/applications/${encodeURIComponent(id)}/submit`, {}),
   payoutMethods: (id: string) => request<PayoutMethods>('GET', `/api/applications/${encodeURIComponent(id)}/payout-method`),
   choosePayoutMethod: (id: string, body: PayoutMethodBody) =>
@@ -410,6 +467,10 @@ export const fetchMe = async (): Promise<Me | null> => {
     throw error;
   }
 };
+
+/** Where a photo of the car is uploaded (the raw bytes as the body, see upload.ts). */
+export const vehiclePhotoUploadUrl = (applicationId: string, kind: VehiclePhotoKind): string =>
+  `/api/applications/${encodeURIComponent(applicationId)}/vehicle/photos?kind=${kind}`;
 
 /** The signed contract as a PDF (opened by the browser, not fetched by the app). */
 export const loanContractPdfUrl = (id: string): string => `/api/loans/${encodeURIComponent(id)}/contract.pdf`;

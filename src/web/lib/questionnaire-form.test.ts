@@ -4,8 +4,13 @@ import type { ConsentDocument, GrantedConsent } from './api';
 import {
   FIELD_PATHS,
   REQUIRED_MESSAGE,
+  CAR_STEPS,
   STEPS,
   buildPatch,
+  isStepId,
+  questionnaireStepCount,
+  stepIndex,
+  stepsFor,
   checkFields,
   emptyValues,
   firstIncompleteStep,
@@ -45,6 +50,18 @@ const filled = (): FormValues => ({
 });
 
 describe('the steps', () => {
+  it('add the vehicle step between the loan and the consents for a car in pledge', () => {
+    expect(stepsFor(false)).toBe(STEPS);
+    expect(stepsFor(true).map((step) => step.id)).toEqual(['person', 'passport', 'address', 'contacts', 'employment', 'loan', 'vehicle', 'consents', 'review']);
+    expect(questionnaireStepCount(STEPS)).toBe(6);
+    expect(questionnaireStepCount(CAR_STEPS)).toBe(7);
+    expect(stepIndex('consents', CAR_STEPS)).toBe(7);
+    expect(isStepId('vehicle')).toBe(false);
+    expect(isStepId('vehicle', CAR_STEPS)).toBe(true);
+    expect(stepOfPath('vehicle')).toBe('vehicle');
+    expect(stepOfPath('vehicle.photos.front')).toBe('vehicle');
+  });
+
   it('cover every questionnaire field exactly once', () => {
     const fields = STEPS.flatMap((step) => step.fields);
     expect([...fields].sort()).toEqual([...FIELD_PATHS].sort());
@@ -175,6 +192,17 @@ describe('where a draft continues', () => {
   it('is the consents, then the review, once the questionnaire is complete', () => {
     expect(firstIncompleteStep([], ['personal_data'])).toBe('consents');
     expect(firstIncompleteStep([], [])).toBe('review');
+  });
+
+  it('with a car in pledge: the vehicle step after the loan while it is not done, then the consents', () => {
+    const vehicle = { complete: false, missing: ['photos.front'] };
+    expect(firstIncompleteStep([], ['personal_data'], vehicle)).toBe('vehicle');
+    expect(firstIncompleteStep(missingFields({}), [], vehicle)).toBe('person');
+    expect(firstIncompleteStep([], ['personal_data'], { complete: true, missing: [] })).toBe('consents');
+    expect(firstIncompleteStep([], [], null)).toBe('review');
+    expect(initialStep('vehicle', 'review', CAR_STEPS)).toBe('vehicle');
+    expect(initialStep('consents', 'vehicle', CAR_STEPS)).toBe('vehicle');
+    expect(initialStep('vehicle', 'review')).toBe('review');
   });
 
   it('honours a step in the address only up to the first incomplete one', () => {

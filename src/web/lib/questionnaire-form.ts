@@ -11,7 +11,7 @@ import {
   type PartialQuestionnaire,
   validateQuestionnaire,
 } from '../../core/questionnaire';
-import type { ApplicationPatch, ConsentDocument, ConsentKind, GrantedConsent } from './api';
+import type { ApplicationPatch, ConsentDocument, ConsentKind, GrantedConsent, VehicleStep } from './api';
 import { parseWholeNumber } from './loan-choice';
 import { formatInputNumber } from './loan-format';
 import { isoToRuDate, ruDateToIso } from './masks';
@@ -45,7 +45,7 @@ export type FormValues = Record<FieldPath, string>;
 export const emptyValues = (): FormValues =>
   Object.fromEntries(FIELD_PATHS.map((path) => [path, ''])) as FormValues;
 
-export type StepId = 'person' | 'passport' | 'address' | 'contacts' | 'employment' | 'loan' | 'consents' | 'review';
+export type StepId = 'person' | 'passport' | 'address' | 'contacts' | 'employment' | 'loan' | 'vehicle' | 'consents' | 'review';
 
 export type Step = {
   id: StepId;
@@ -56,6 +56,7 @@ export type Step = {
   fields: readonly FieldPath[];
 };
 
+/** The steps of an unsecured loan's application (a car-secured one adds VEHICLE_STEP: `stepsFor`). */
 export const STEPS: readonly Step[] = [
   { id: 'person', title: 'ФИО, дата и место рождения', short: 'Личные данные', fields: ['lastName', 'firstName', 'middleName', 'birthDate', 'birthPlace'] },
   {
@@ -77,12 +78,24 @@ export const STEPS: readonly Step[] = [
   { id: 'review', title: 'Проверьте заявку', short: 'Проверка', fields: [] },
 ];
 
+/** A loan secured by a car: the car's data and photos, after the loan is chosen (the product decides it). */
+export const VEHICLE_STEP: Step = { id: 'vehicle', title: 'Автомобиль в залог', short: 'Автомобиль', fields: [] };
+
+/** With a car in pledge: the questionnaire, the loan, the car, then the consents and the review. */
+export const CAR_STEPS: readonly Step[] = [...STEPS.slice(0, -2), VEHICLE_STEP, ...STEPS.slice(-2)];
+
+/** The steps of an application for this product: with the vehicle step when it is secured by a car. */
+export const stepsFor = (securedByCar: boolean): readonly Step[] => (securedByCar ? CAR_STEPS : STEPS);
+
 /** The questionnaire proper: «Шаг N из 6» counts these; consents and review come after. */
 export const QUESTIONNAIRE_STEP_COUNT = 6;
 
-export const stepIndex = (id: StepId): number => STEPS.findIndex((step) => step.id === id);
+/** «Шаг N из …»: every step but the consents and the review (7 with the car). */
+export const questionnaireStepCount = (steps: readonly Step[]): number => steps.length - 2;
 
-export const isStepId = (value: string | null): value is StepId => STEPS.some((step) => step.id === value);
+export const stepIndex = (id: StepId, steps: readonly Step[] = STEPS): number => steps.findIndex((step) => step.id === id);
+
+export const isStepId = (value: string | null, steps: readonly Step[] = STEPS): value is StepId => steps.some((step) => step.id === value);
 
 export const EMPLOYMENT_LABELS: Record<EmploymentType, string> = {
   employed: 'Работаю по найму',
@@ -106,6 +119,7 @@ export const isShown = (path: FieldPath, values: FormValues): boolean =>
 export const stepOfPath = (path: string): StepId | null => {
   if (path === 'product' || path === 'amount' || path === 'term' || path === 'date') return 'loan';
   if (path.startsWith('consents.')) return 'consents';
+  if (path === 'vehicle' || path.startsWith('vehicle.')) return 'vehicle';
   const step = STEPS.find((s) => (s.fields as readonly string[]).includes(path));
   return step ? step.id : null;
 };
@@ -219,11 +233,17 @@ export const missingConsents = (documents: readonly ConsentDocument[], granted: 
 
 /**
  * Where a reopened draft continues: the first questionnaire step with a required field missing,
- * else the consents while a required one is not given, else the review.
+ * else (a car-secured loan) the vehicle step while it is not done, else the consents while a
+ * required one is not given, else the review.
  */
-export const firstIncompleteStep = (missing: readonly string[], consentsMissing: readonly ConsentKind[]): StepId => {
+export const firstIncompleteStep = (
+  missing: readonly string[],
+  consentsMissing: readonly ConsentKind[],
+  vehicle: VehicleStep | null | undefined = null,
+): StepId => {
   const step = STEPS.slice(0, QUESTIONNAIRE_STEP_COUNT).find((s) => !isStepComplete(s, missing));
   if (step) return step.id;
+  if (vehicle && !vehicle.complete) return 'vehicle';
   return consentsMissing.length > 0 ? 'consents' : 'review';
 };
 
@@ -231,8 +251,8 @@ export const firstIncompleteStep = (missing: readonly string[], consentsMissing:
  * The step to open: the one asked for (from the address) when it is not past the first incomplete
  * one, else the first incomplete one, so a reload continues where the borrower stopped.
  */
-export const initialStep = (requested: string | null, firstIncomplete: StepId): StepId =>
-  isStepId(requested) && stepIndex(requested) <= stepIndex(firstIncomplete) ? requested : firstIncomplete;
+export const initialStep = (requested: string | null, firstIncomplete: StepId, steps: readonly Step[] = STEPS): StepId =>
+  isStepId(requested, steps) && stepIndex(requested, steps) <= stepIndex(firstIncomplete, steps) ? requested : firstIncomplete;
 
 /** Each field's name, for the review and for the list of problems after a refused submit. */
 export const FIELD_LABELS: Record<FieldPath, string> = {

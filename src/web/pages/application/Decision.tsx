@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { formatRubles } from '../../../core/money';
 import { DEFAULT_PRODUCTS } from '../../../core/pricing/products';
 import { ApiError, type Application, api } from '../../lib/api';
+import { collateralSummary } from '../../lib/car-loan';
 import { formatDate, formatTermAccusative } from '../../lib/loan-format';
 import { Link } from '../../lib/router';
 import { LoanFigures } from '../../components/LoanFigures';
@@ -156,8 +157,15 @@ const DecisionStatus = ({ app }: { app: Application }) => {
 
 const ApprovedDetails = ({ app }: { app: Application }) => {
   const offer = app.offer;
+  const collateral = app.collateral;
   return (
     <>
+      {collateral && (
+        <p class="collateral-note" data-testid="collateral" data-valuation-kopecks={collateral.valuationKopecks} data-share-percent={collateral.sharePercent}>
+          <strong>{collateralSummary(collateral, DEFAULT_PRODUCTS.find((p) => p.code === app.product))}.</strong> Машина остаётся у вас: после
+          подписания договора мы зарегистрируем залог в реестре нотариата, а после погашения — снимем.
+        </p>
+      )}
       {offer?.quote ? (
         <section class="card" aria-labelledby="offer-title">
           <h2 id="offer-title">Условия займа</h2>

@@ -7,9 +7,8 @@ import { parseWholeNumber } from '../../lib/loan-choice';
 import { usePricing } from '../../lib/pricing';
 import {
   FIELD_LABELS,
-  QUESTIONNAIRE_STEP_COUNT,
-  STEPS,
   type FieldPath,
+  type Step,
   type StepId,
   checkFields,
   firstIncompleteStep,
@@ -18,10 +17,13 @@ import {
   isShown,
   isStepId,
   missingConsents,
+  questionnaireStepCount,
   stepIndex,
   stepOfPath,
+  stepsFor,
   toFormValues,
 } from '../../lib/questionnaire-form';
+import { vehiclePathLabel, vehicleProblems } from '../../lib/vehicle-form';
 import { hasNavigatedInApp, navigate, useRoute } from '../../lib/router';
 import { ConsentsStep, consentCheckboxId, consentMissingMessage } from './ConsentsStep';
 import { fieldId } from '../../components/fields';
@@ -30,6 +32,8 @@ import { personalRateOf } from '../offers/PersonalRate';
 import { AddressStep, ContactsStep, EmploymentStep, PassportStep, PersonStep, type StepFormProps } from './QuestionnaireSteps';
 import { ReviewStep } from './ReviewStep';
 import { type SaveState, useAutosave } from './useAutosave';
+import { VehicleStep, type VehicleStepControl } from './VehicleStep';
+import { focusLater } from '../../lib/focus';
 
 type QuestionnaireProps = {
   application: Application;
@@ -54,17 +58,10 @@ const without = <T extends string>(errors: Partial<Record<T, string>>, paths: re
   return next;
 };
 
-/** Moves focus to an element once the render that shows it (or its error) is done. */
-const focusLater = (id: string) =>
-  window.requestAnimationFrame(() => {
-    const element = document.getElementById(id);
-    if (!element) return;
-    element.focus();
-    element.scrollIntoView({ block: 'center' });
-  });
 
 /**
- * The questionnaire: six steps of data, the consents and the review, with the step in the address
+ * The questionnaire: six steps of data (seven with the car of a car-secured loan, after the loan
+ * step), the consents and the review, with the step in the address
  * (`?step=passport`) so the phone's back button goes back a step. Fields are checked by the core
  * rules as they are left and on «Далее»; everything typed is autosaved; a reopened draft continues
  * at its first incomplete step.
@@ -84,9 +81,14 @@ export const Questionnaire = ({ application, documents, onApplication, onSubmitt
   });
   const { values, loan, serverErrors } = autosave;
 
+  const securedByCar = (productCode: string) => pricing.products.find((p) => p.code === productCode)?.collateral === 'car';
   const [cameInApp] = useState(hasNavigatedInApp);
   const [step, setStep] = useState<StepId>(() =>
-    initialStep(route.query.get('step'), firstIncompleteStep(application.missing, missingConsents(documents, application.consents))),
+    initialStep(
+      route.query.get('step'),
+      firstIncompleteStep(application.missing, missingConsents(documents, application.consents), application.vehicle),
+      stepsFor(securedByCar(application.product)),
+    ),
   );
   const [sameAddress, setSameAddress] = useState(() => initialSameAddress(autosave.values));
   const [clientErrors, setClientErrors] = useState<Errors>({});
@@ -98,10 +100,14 @@ export const Questionnaire = ({ application, documents, onApplication, onSubmitt
   const [submitProblems, setSubmitProblems] = useState<SubmitProblem[]>([]);
   const headingRef = useRef<HTMLHeadingElement>(null);
   const isFirstStepRender = useRef(true);
+  const vehicleControl = useRef<VehicleStepControl | null>(null);
 
-  const index = stepIndex(step);
-  const current = STEPS[index]!;
   const product = pricing.products.find((p) => p.code === loan.product);
+  // A loan secured by a car adds the vehicle step; the product chosen on the loan step decides.
+  const isCar = product?.collateral === 'car';
+  const steps = stepsFor(isCar);
+  const index = Math.max(0, stepIndex(step, steps));
+  const current = steps[index]!;
   const rate = product ? personalRateOf(application, product.code) : null;
   const priced = useMemo(
     () => safeQuote(pricing, product, loan.amount, loan.term, rate),
@@ -117,7 +123,7 @@ export const Questionnaire = ({ application, documents, onApplication, onSubmitt
   // «Назад» in the browser (or «вперёд»): show the step the address names.
   const requested = route.query.get('step');
   useEffect(() => {
-    if (isStepId(requested) && requested !== step) {
+    if (isStepId(requested, steps) && requested !== step) {
       void autosave.flush();
       setFormError(null);
       setReturnToReview(false);
@@ -144,7 +150,7 @@ export const Questionnaire = ({ application, documents, onApplication, onSubmitt
 
   /** The fields of a step the borrower sees (the actual address is hidden while it mirrors the registration). */
   const visibleFields = (target: StepId): FieldPath[] =>
-    STEPS[stepIndex(target)]!.fields.filter(
+    (steps.find((s) => s.id === target)?.fields ?? []).filter(
       (path) => isShown(path, autosave.getValues()) && !(path === 'actualAddress' && sameAddress),
     );
 
@@ -187,7 +193,8 @@ export const Questionnaire = ({ application, documents, onApplication, onSubmitt
     }
   };
 
-  const afterStep = (): StepId => (returnToReview ? 'review' : STEPS[index + 1]!.id);
+  /** The next step, of the product chosen now (choosing a car on the loan step adds the vehicle step after it). */
+  const afterStep = (): StepId => (returnToReview ? 'review' : steps[index + 1]!.id);
 
   /** «Далее» on a data step: check its fields, save them, and move on only when both agree. */
   const nextFromData = async () => {
@@ -213,6 +220,17 @@ export const Questionnaire = ({ application, documents, onApplication, onSubmitt
       setFormError(SAVE_FAILED);
       return;
     }
+    setReturnToReview(false);
+    goTo(afterStep());
+  };
+
+  /** «Далее» on the vehicle step: the car's data saved and every photo there (the step itself says what is not). */
+  const nextFromVehicle = async () => {
+    setFormError(null);
+    setBusy('next');
+    const isDone = (await vehicleControl.current?.finish()) ?? false;
+    setBusy(null);
+    if (!isDone) return;
     setReturnToReview(false);
     goTo(afterStep());
   };
@@ -253,6 +271,17 @@ export const Questionnaire = ({ application, documents, onApplication, onSubmitt
       setFormError(SAVE_FAILED);
       return;
     }
+    // The server would refuse a car loan without its car: say what is missing without asking it.
+    const vehicle = isCar ? application.vehicle : null;
+    if (vehicle && !vehicle.complete) {
+      setBusy(null);
+      const problems = vehicleProblems(vehicle.missing);
+      showSubmitProblems(
+        'Заявку пока нельзя отправить: нужны данные автомобиля и все фото.',
+        Object.fromEntries(problems.map((problem) => [problem.path, problem.message])),
+      );
+      return;
+    }
     try {
       const submitted = await api.submitApplication(id);
       onSubmitted(submitted);
@@ -282,12 +311,14 @@ export const Questionnaire = ({ application, documents, onApplication, onSubmitt
         continue;
       }
       fieldProblems[path] = text;
-      const label = path in FIELD_LABELS ? FIELD_LABELS[path as FieldPath] : path === 'amount' ? 'Сумма' : path === 'term' ? 'Срок' : 'Заём';
+      const label =
+        vehiclePathLabel(path) ??
+        (path in FIELD_LABELS ? FIELD_LABELS[path as FieldPath] : path === 'amount' ? 'Сумма' : path === 'term' ? 'Срок' : 'Заём');
       problems.push({ path, step: target, label, message: text });
     }
     autosave.addServerErrors(fieldProblems);
     setConsentErrors(consentProblems);
-    problems.sort((a, b) => stepIndex(a.step ?? 'review') - stepIndex(b.step ?? 'review'));
+    problems.sort((a, b) => stepIndex(a.step ?? 'review', steps) - stepIndex(b.step ?? 'review', steps));
     setSubmitProblems(problems);
     setFormError(message);
     focusLater('submit-problems');
@@ -302,6 +333,7 @@ export const Questionnaire = ({ application, documents, onApplication, onSubmitt
     event.preventDefault();
     if (busy) return;
     if (step === 'consents') void nextFromConsents();
+    else if (step === 'vehicle') void nextFromVehicle();
     else if (step === 'review') void submit();
     else void nextFromData();
   };
@@ -309,8 +341,9 @@ export const Questionnaire = ({ application, documents, onApplication, onSubmitt
   const back = () => {
     if (index === 0) return;
     void autosave.flush();
+    if (step === 'vehicle') void vehicleControl.current?.saveQuietly();
     setReturnToReview(false);
-    goTo(STEPS[index - 1]!.id);
+    goTo(steps[index - 1]!.id);
   };
 
   const formProps: StepFormProps = { values, errorOf, onValue, onLeave };
@@ -327,7 +360,7 @@ export const Questionnaire = ({ application, documents, onApplication, onSubmitt
 
   return (
     <>
-      <Progress step={step} saveState={autosave.state} />
+      <Progress steps={steps} step={step} saveState={autosave.state} />
       <form class="card step-card" noValidate onSubmit={onSubmitForm} aria-labelledby="step-title" aria-busy={busy !== null}>
         <h2 id="step-title" class="step-title" tabindex={-1} ref={headingRef}>
           {current.title}
@@ -346,6 +379,16 @@ export const Questionnaire = ({ application, documents, onApplication, onSubmitt
             serverErrors={serverErrors}
             application={application}
             onApplication={onApplication}
+          />
+        )}
+        {step === 'vehicle' && (
+          <VehicleStep
+            applicationId={id}
+            step={application.vehicle}
+            currentYear={Number(today.slice(0, 4))}
+            onStep={(vehicle) => onApplication({ ...application, vehicle })}
+            onGone={onGone}
+            control={vehicleControl}
           />
         )}
         {step === 'consents' && (
@@ -367,6 +410,8 @@ export const Questionnaire = ({ application, documents, onApplication, onSubmitt
         )}
         {step === 'review' && (
           <ReviewStep
+            applicationId={id}
+            vehicle={isCar ? application.vehicle : null}
             values={values}
             sameAddress={sameAddress}
             productName={product?.name ?? loan.product}
@@ -437,12 +482,12 @@ const SAVE_LABELS: Record<SaveState, string> = {
   failed: 'Не удалось сохранить — повторим через несколько секунд',
 };
 
-/** «Шаг 2 из 6» with a bar of all the stages; the current one is `aria-current="step"`. */
-const Progress = ({ step, saveState }: { step: StepId; saveState: SaveState }) => {
-  const index = stepIndex(step);
-  const current = STEPS[index]!;
-  const counter =
-    index < QUESTIONNAIRE_STEP_COUNT ? `Шаг ${index + 1} из ${QUESTIONNAIRE_STEP_COUNT}` : step === 'consents' ? 'Почти готово' : 'Последний шаг';
+/** «Шаг 2 из 6» (of 7 with the car) with a bar of all the stages; the current one is `aria-current="step"`. */
+const Progress = ({ steps, step, saveState }: { steps: readonly Step[]; step: StepId; saveState: SaveState }) => {
+  const index = Math.max(0, stepIndex(step, steps));
+  const current = steps[index]!;
+  const count = questionnaireStepCount(steps);
+  const counter = index < count ? `Шаг ${index + 1} из ${count}` : step === 'consents' ? 'Почти готово' : 'Последний шаг';
   return (
     <div class="progress">
       <p class="progress-label" id="progress-label">
@@ -452,7 +497,7 @@ const Progress = ({ step, saveState }: { step: StepId; saveState: SaveState }) =
         {current.short}
       </p>
       <ol class="progress-bar" aria-label="Этапы заявки">
-        {STEPS.map((s, i) => (
+        {steps.map((s, i) => (
           <li
             key={s.id}
             class={i < index ? 'progress-done' : i === index ? 'progress-current' : undefined}

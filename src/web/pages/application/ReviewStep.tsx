@@ -1,18 +1,22 @@
 import type { ComponentChildren } from 'preact';
 import { formatRubles } from '../../../core/money';
 import type { QuoteResult } from '../../../core/pricing/quote';
-import type { ConsentDocument, GrantedConsent } from '../../lib/api';
+import type { ConsentDocument, GrantedConsent, VehicleStep } from '../../lib/api';
 import { parseWholeNumber } from '../../lib/loan-choice';
 import {
   EMPLOYMENT_LABELS,
-  STEPS,
+  CAR_STEPS,
   type FormValues,
   type StepId,
   isEmploymentType,
 } from '../../lib/questionnaire-form';
 import { LoanFigures } from '../../components/LoanFigures';
+import { VehicleReview } from './VehicleStep';
 
 type ReviewStepProps = {
+  applicationId: string;
+  /** A car-secured loan's vehicle step (null for other products). */
+  vehicle: VehicleStep | null | undefined;
   values: FormValues;
   sameAddress: boolean;
   productName: string;
@@ -22,7 +26,7 @@ type ReviewStepProps = {
   onEdit: (step: StepId) => void;
 };
 
-const stepShort = (id: StepId) => STEPS.find((s) => s.id === id)!.short;
+const stepShort = (id: StepId) => CAR_STEPS.find((s) => s.id === id)!.short;
 
 const Section = ({ step, onEdit, children }: { step: StepId; onEdit: (step: StepId) => void; children: ComponentChildren }) => {
   const titleId = `review-${step}`;
@@ -47,7 +51,7 @@ const Row = ({ label, value }: { label: string; value: string }) => (
 );
 
 /** Everything that will be sent, by step, each with a way back to change it. */
-export const ReviewStep = ({ values: v, sameAddress, productName, priced, documents, granted, onEdit }: ReviewStepProps) => {
+export const ReviewStep = ({ applicationId, vehicle, values: v, sameAddress, productName, priced, documents, granted, onEdit }: ReviewStepProps) => {
   const type = v['employment.type'];
   const income = parseWholeNumber(v['employment.monthlyIncome']);
   const given = documents.filter((doc) => granted.some((g) => g.kind === doc.kind && g.current));
@@ -97,6 +101,11 @@ export const ReviewStep = ({ values: v, sameAddress, productName, priced, docume
           <p class="calc-unavailable">Этот заём сейчас не рассчитывается: выберите сумму и срок заново.</p>
         )}
       </Section>
+      {vehicle && (
+        <Section step="vehicle" onEdit={onEdit}>
+          <VehicleReview applicationId={applicationId} step={vehicle} />
+        </Section>
+      )}
       <Section step="consents" onEdit={onEdit}>
         {given.length === 0 ? (
           <p class="muted">Согласия не даны.</p>

@@ -21,12 +21,18 @@ import { Link, navigate, useRoute } from '../../lib/router';
 import { PayCard, PaymentOutcome, PaymentsList } from './Payments';
 import { ProlongationCard } from './Prolongation';
 import { BonusSpend } from './BonusSpend';
+import { PledgeStatus } from './PledgeStatus';
 import './loans.css';
 
 /** While the payout is on its way, the page asks this often. */
 export const POLL_MS = 1500;
 /** During the cooling-off nothing changes until the payout time (or a refusal in another tab). */
 const COOLING_POLL_MS = 30_000;
+/** While the pledge is being registered or released (a job, usually seconds): asked this often at first… */
+const PLEDGE_POLL_MS = 3000;
+/** …and this often once it has taken longer than PLEDGE_FAST_FOR_MS (the registry may be slow; a release has 3 working days). */
+const PLEDGE_SLOW_POLL_MS = 30_000;
+const PLEDGE_FAST_FOR_MS = 2 * 60_000;
 
 const loginFor = (path: string) => `/login?next=${encodeURIComponent(path)}`;
 const productName = (code: string) => DEFAULT_PRODUCTS.find((p) => p.code === code)?.name ?? code;
@@ -102,13 +108,19 @@ const LoanPage = ({ id }: { id: string }) => {
     };
   }, [id, serviced, loan?.status, paymentsRound]);
 
-  // Ask again while something is about to change: the payout in progress, or the cooling-off ending.
-  const isWaiting = loan?.status === 'disbursing' || loan?.status === 'cooling_off';
+  // Ask again while something is about to change: the payout in progress, the cooling-off ending,
+  // the pledge being registered or released.
+  const isPledgeMoving = loan?.pledge?.status === 'registering' || loan?.pledge?.status === 'releasing';
+  const isWaiting = loan?.status === 'disbursing' || loan?.status === 'cooling_off' || isPledgeMoving;
   const isDue = loan?.status === 'cooling_off' && payoutLeft === 0;
+  const pledgeSince = useRef<number | null>(null);
+  if (!isPledgeMoving) pledgeSince.current = null;
+  else pledgeSince.current ??= Date.now();
   useEffect(() => {
     if (!loan || !isWaiting) return;
     let active = true;
-    const delay = loan.status === 'disbursing' || isDue ? POLL_MS : COOLING_POLL_MS;
+    const pledgeDelay = Date.now() - (pledgeSince.current ?? Date.now()) > PLEDGE_FAST_FOR_MS ? PLEDGE_SLOW_POLL_MS : PLEDGE_POLL_MS;
+    const delay = loan.status === 'disbursing' || isDue ? POLL_MS : isPledgeMoving ? pledgeDelay : COOLING_POLL_MS;
     const timer = window.setTimeout(() => {
       api
         .loan(id)
@@ -217,6 +229,8 @@ const LoanDetails = ({ loan, payoutLeft, offline, payments, paymentsFailed, onLo
         </p>
       )}
     </section>
+
+    {loan.pledge && <PledgeStatus pledge={loan.pledge} />}
 
     {loan.status === 'active' && loan.payoutType === 'cash' && loan.cashCode && <CashCode code={loan.cashCode} />}
 
